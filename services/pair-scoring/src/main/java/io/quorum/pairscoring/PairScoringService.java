@@ -1,0 +1,117 @@
+package io.quorum.pairscoring;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quorum.shared.kafka.BatchMetrics;
+import io.quorum.shared.kafka.BatchResult;
+import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.kafka.KafkaOutput;
+import io.quorum.shared.model.ModelManager;
+import io.quorum.shared.model.ModelSelector;
+import io.quorum.shared.model.OnnxModelLoader;
+import io.quorum.shared.model.PairScorerSpec;
+import io.quorum.shared.service.DeviceInfoGauge;
+import io.quorum.shared.service.InferenceConfig;
+import io.quorum.shared.service.ModelServing;
+import io.quorum.shared.topics.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** Wires the pair scorer to its model, its output producer and its metrics. */
+@ApplicationScoped
+public class PairScoringService {
+
+    private static final Logger LOG = Logger.getLogger(PairScoringService.class);
+    static final String SERVICE = "pair-scoring";
+
+    @Inject
+    PairScoringConfig config;
+    @Inject
+    InferenceConfig inference;
+    @Inject
+    ModelServing serving;
+    @Inject
+    MeterRegistry meters;
+    @Inject
+    DeviceInfoGauge deviceInfo;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @ConfigProperty(name = "mp.messaging.incoming.pairs-in.topic", defaultValue = Topics.PAIRS_EMBEDDED)
+    String inputTopic;
+
+    @ConfigProperty(name = "quorum.pair-scoring.output-topic", defaultValue = Topics.PAIRS_SCORED)
+    String outputTopic;
+
+    private ModelManager<ScoringModel> manager;
+    private KafkaOutput output;
+    private BatchMetrics metrics;
+    private PairScorer scorer;
+
+    void onStart(@Observes StartupEvent ev) {
+        OnnxModelLoader onnx = new OnnxModelLoader(inference.options(), PairScorerSpec::check);
+        manager = new ModelManager<>(config.model(), ModelSelector.parse(config.follow()), serving.stores(),
+                serving.cacheDir(SERVICE), (meta, dir) -> {
+                    OnnxModelLoader.Loaded loaded = onnx.load(meta, dir);
+                    deviceInfo.refresh();
+                    return ScoringModel.of(meta, loaded.session());
+                }, meters);
+        output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), SERVICE);
+        metrics = new BatchMetrics(meters, inputTopic, config.model());
+        scorer = new PairScorer(outputTopic);
+        serving.register(manager);
+        LOG.infof("pair-scoring: %s -> %s, model %s (%s), batches of up to %d records", inputTopic, outputTopic,
+                config.model(), config.follow(), config.maxBatchSize());
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        if (output != null) {
+            output.close();
+        }
+    }
+
+    /**
+     * Scores a batch with the version serving when the batch starts (waiting for a first version if none serves
+     * yet) and sends the results; the future completes when every output and dead letter is acknowledged.
+     */
+    CompletableFuture<Void> process(List<InRecord> records) {
+        ModelManager.Lease<ScoringModel> lease = awaitModel();
+        BatchResult result;
+        try {
+            result = scorer.score(records, lease.model(), metrics);
+        } finally {
+            lease.close();
+        }
+        metrics.result(result, records.isEmpty() ? 0 : records.get(0).timestamp());
+        return output.send(result);
+    }
+
+    private ModelManager.Lease<ScoringModel> awaitModel() {
+        try {
+            while (true) {
+                ModelManager.Lease<ScoringModel> lease = manager.await(Duration.ofSeconds(config.modelWaitSeconds()));
+                if (lease != null) {
+                    return lease;
+                }
+                LOG.warnf("no version of %s is serving yet (%s); holding input until one is published",
+                        config.model(), config.follow());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a model", e);
+        }
+    }
+
+    ModelManager<ScoringModel> manager() {
+        return manager;
+    }
+}

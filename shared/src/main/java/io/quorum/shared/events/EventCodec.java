@@ -1,0 +1,121 @@
+package io.quorum.shared.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.quorum.shared.json.Json;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Decodes one event type from record values, classifying every failure into a {@link RejectReason} with a
+ * message fit for a dead-letter header.
+ */
+public final class EventCodec<T extends QuorumEvent> {
+
+    private final Class<T> type;
+    private final int maxSchemaVersion;
+    private final ObjectReader reader;
+
+    private EventCodec(Class<T> type, int maxSchemaVersion) {
+        this.type = type;
+        this.maxSchemaVersion = maxSchemaVersion;
+        this.reader = Json.mapper().readerFor(type);
+    }
+
+    /** A codec for {@code type} that accepts schema versions up to {@code maxSchemaVersion}. */
+    public static <T extends QuorumEvent> EventCodec<T> of(Class<T> type, int maxSchemaVersion) {
+        return new EventCodec<>(type, maxSchemaVersion);
+    }
+
+    public byte[] encode(T event) {
+        return Json.toBytes(event);
+    }
+
+    public T decode(byte[] value) throws InvalidEventException {
+        if (value == null || value.length == 0) {
+            throw new InvalidEventException(RejectReason.MALFORMED_JSON, "empty record value (tombstone or no payload)");
+        }
+        T event;
+        try {
+            event = reader.readValue(value);
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String msg = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            throw new InvalidEventException(msg.startsWith(Checks.MISSING) ? RejectReason.MISSING_FIELD
+                    : RejectReason.INVALID_VALUE, msg, e);
+        } catch (InvalidFormatException e) {
+            throw new InvalidEventException(RejectReason.INVALID_VALUE, describe(e), e);
+        } catch (MismatchedInputException e) {
+            throw new InvalidEventException(RejectReason.INVALID_VALUE, describe(e), e);
+        } catch (JsonMappingException e) {
+            throw new InvalidEventException(RejectReason.INVALID_VALUE, describe(e), e);
+        } catch (JsonProcessingException e) {
+            if (!isUtf8(value)) {
+                throw new InvalidEventException(RejectReason.INVALID_UTF8, "record value is not valid UTF-8", e);
+            }
+            throw new InvalidEventException(RejectReason.MALFORMED_JSON, "malformed JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new InvalidEventException(RejectReason.MALFORMED_JSON, "unreadable record: " + e.getMessage(), e);
+        }
+        if (event == null) {
+            throw new InvalidEventException(RejectReason.MALFORMED_JSON, "record value is JSON null");
+        }
+        if (event.schemaVersion() < 1 || event.schemaVersion() > maxSchemaVersion) {
+            throw new InvalidEventException(RejectReason.UNSUPPORTED_SCHEMA, "schemaVersion " + event.schemaVersion()
+                    + " is not supported by this service (1.." + maxSchemaVersion + ")");
+        }
+        return event;
+    }
+
+    /** Best effort: the raw JSON tree of a value, for diagnostics. */
+    public static JsonNode tree(byte[] value) {
+        try {
+            return Json.mapper().readTree(value);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private String describe(JsonMappingException e) {
+        String path = e.getPath().isEmpty() ? "" : " at '" + pathOf(e) + "'";
+        String msg = e.getOriginalMessage();
+        if (msg != null && msg.contains("(through reference chain")) {
+            msg = msg.substring(0, msg.indexOf("(through reference chain")).trim();
+        }
+        return type.getSimpleName() + ": " + msg + path;
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    static boolean isUtf8(byte[] value) {
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(value));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+}

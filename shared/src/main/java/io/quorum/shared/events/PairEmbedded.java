@@ -1,0 +1,37 @@
+package io.quorum.shared.events;
+
+/**
+ * Both sides of a question pair became vectors ({@code quorum.pairs.embedded}). Keyed by {@code pairId}.
+ *
+ * @param pairId          the pair's id, unique per upstream app
+ * @param leftId          id of the first question (optional)
+ * @param rightId         id of the second question (optional)
+ * @param left            vector of the first question
+ * @param right           vector of the second question (same length as {@code left})
+ * @param embedder        name of the embedder model that made the vectors (optional for external producers)
+ * @param embedderVersion registry version of that embedder (optional)
+ * @param embeddedAt      epoch milliseconds when the vectors were made
+ */
+public record PairEmbedded(
+        int schemaVersion,
+        String pairId,
+        String leftId,
+        String rightId,
+        FloatVector left,
+        FloatVector right,
+        String embedder,
+        Integer embedderVersion,
+        long embeddedAt) implements QuorumEvent {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public PairEmbedded {
+        Checks.requiredText(pairId, "pairId");
+        Checks.required(left, "left");
+        Checks.required(right, "right");
+    }
+
+    public static PairEmbedded of(String pairId, FloatVector left, FloatVector right) {
+        return new PairEmbedded(SCHEMA_VERSION, pairId, null, null, left, right, null, null, System.currentTimeMillis());
+    }
+}

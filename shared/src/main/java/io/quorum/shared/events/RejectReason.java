@@ -1,0 +1,32 @@
+package io.quorum.shared.events;
+
+/**
+ * Why a record was sent to a dead-letter topic. The code travels in the {@code quorum-reason-code}
+ * header and labels the {@code quorum_records_dead_lettered_total} counter.
+ */
+public enum RejectReason {
+    /** The value is not parseable JSON (or not valid UTF-8 JSON). */
+    MALFORMED_JSON,
+    /** A required field is missing or null. */
+    MISSING_FIELD,
+    /** The record's schemaVersion is newer than this service understands. */
+    UNSUPPORTED_SCHEMA,
+    /** A field has an invalid value (wrong type, out of range, bad encoding). */
+    INVALID_VALUE,
+    /** A vector's length does not match the model's input dimension. */
+    WRONG_DIMENSION,
+    /** A vector contains NaN or infinity. */
+    NON_FINITE,
+    /** A text is empty or whitespace only. */
+    EMPTY_TEXT,
+    /** A text is longer than the configured limit. */
+    TEXT_TOO_LONG,
+    /** The bytes are not valid UTF-8. */
+    INVALID_UTF8,
+    /** The record names an embedder or model this service does not have. */
+    UNKNOWN_MODEL,
+    /** The model failed on this record (isolated from the rest of its batch). */
+    INFERENCE_FAILED,
+    /** The record was valid but could not be processed for another reason. */
+    PROCESSING_FAILED
+}

@@ -1,0 +1,45 @@
+package io.quorum.shared.metrics;
+
+/**
+ * Every Quorum metric name, from one prefix. Names are Micrometer names; the Prometheus registry renders them
+ * in snake case with base-unit suffixes, given in each comment.
+ */
+public final class Metrics {
+
+    private Metrics() {
+    }
+
+    /** Prometheus: {@code quorum_inference_seconds} (histogram). Tags: model, version. One observation per batch. */
+    public static final String INFERENCE = "quorum.inference";
+
+    /** Prometheus: {@code quorum_batch_size_records} (histogram). Tags: model. Records per inference call. */
+    public static final String BATCH_SIZE = "quorum.batch.size";
+
+    /** Prometheus: {@code quorum_records_processed_total}. Tags: topic, outcome (ok|dead_lettered). */
+    public static final String RECORDS_PROCESSED = "quorum.records.processed";
+
+    /** Prometheus: {@code quorum_records_dead_lettered_total}. Tags: topic, reason. */
+    public static final String RECORDS_DEAD_LETTERED = "quorum.records.dead.lettered";
+
+    /** Prometheus: {@code quorum_model_serving_version}. Tags: model. The version now serving (0 = none). */
+    public static final String MODEL_SERVING_VERSION = "quorum.model.serving.version";
+
+    /** Prometheus: {@code quorum_model_loads_total}. Tags: model, outcome (loaded|refused). */
+    public static final String MODEL_LOADS = "quorum.model.loads";
+
+    /** Prometheus: {@code quorum_model_load_seconds}. Tags: model. Fetch + verify + smoke test time. */
+    public static final String MODEL_LOAD = "quorum.model.load";
+
+    /** Prometheus: {@code quorum_inference_device_info} (always 1). Tags: requested, device. */
+    public static final String INFERENCE_DEVICE_INFO = "quorum.inference.device.info";
+
+    /** Prometheus: {@code quorum_end_to_end_seconds} (histogram). Tags: topic. Input record timestamp to output send. */
+    public static final String END_TO_END = "quorum.end.to.end";
+
+    // tag keys
+    public static final String TAG_MODEL = "model";
+    public static final String TAG_VERSION = "version";
+    public static final String TAG_TOPIC = "topic";
+    public static final String TAG_REASON = "reason";
+    public static final String TAG_OUTCOME = "outcome";
+}

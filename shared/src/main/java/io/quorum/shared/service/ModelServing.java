@@ -1,0 +1,85 @@
+package io.quorum.shared.service;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quorum.shared.model.FileSystemModelStore;
+import io.quorum.shared.model.ModelManager;
+import io.quorum.shared.model.ModelRegistry;
+import io.quorum.shared.model.ModelStore;
+import io.quorum.shared.model.RegistryState;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The models of one service: follows the registry topic once and feeds every registered {@link ModelManager}.
+ * {@code GET /models}, the readiness check and the gauges read from here.
+ */
+@ApplicationScoped
+public class ModelServing {
+
+    @Inject
+    ModelsConfig config;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private final List<ModelManager<?>> managers = new CopyOnWriteArrayList<>();
+    private ModelRegistry registry;
+    private ModelRegistry.Follower follower;
+
+    /** The stores this service can fetch from. */
+    public List<ModelStore> stores() {
+        return List.of(new FileSystemModelStore(Path.of(config.storeDir())));
+    }
+
+    /** Local cache directory for {@code service}. */
+    public Path cacheDir(String service) {
+        return Path.of(config.cacheDir()).resolve(service);
+    }
+
+    /** Adds a manager and starts following the registry (once). */
+    public synchronized void register(ModelManager<?> manager) {
+        managers.add(manager);
+        if (follower == null) {
+            registry = new ModelRegistry(bootstrapServers);
+            follower = registry.follow(this::dispatch);
+        } else {
+            manager.onRegistry(follower.state());
+        }
+    }
+
+    private void dispatch(RegistryState state) {
+        for (ModelManager<?> m : managers) {
+            m.onRegistry(state);
+        }
+    }
+
+    public List<ModelManager<?>> managers() {
+        return List.copyOf(managers);
+    }
+
+    /** True once the registry topic was read to its end. */
+    public boolean registryCaughtUp() {
+        return follower != null && follower.caughtUp();
+    }
+
+    public List<ModelManager.Status> statuses() {
+        return managers.stream().<ModelManager.Status>map(ModelManager::status).toList();
+    }
+
+    synchronized void onStop(@Observes ShutdownEvent ev) {
+        if (follower != null) {
+            follower.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        for (ModelManager<?> m : managers) {
+            m.close();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.quorum.shared.topics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Owns every Quorum topic name and its settings. Names follow {@code quorum.<domain>.<event>}; every
+ * consumed topic has a dead-letter topic {@code <topic>.dlq}. Services, tools and tests use these constants,
+ * never string literals.
+ */
+public final class Topics {
+
+    static final long HOUR_MS = 3_600_000L;
+    static final long DAY_MS = 24 * HOUR_MS;
+
+    /** Suffix of dead-letter topics. */
+    public static final String DLQ_SUFFIX = ".dlq";
+
+    /** Model versions and alias moves (compacted, one partition so the fold order is total). */
+    public static final String MODELS = "quorum.models";
+
+    /** {@code QuestionPosted}: questions from upstream apps. */
+    public static final String QUESTIONS = "quorum.questions";
+    /** {@code QuestionEmbedded}: one vector per question (compacted by question id: the duplicate-search corpus). */
+    public static final String QUESTIONS_EMBEDDED = "quorum.questions.embedded";
+    /** {@code PairSubmitted}: question pairs from upstream apps. */
+    public static final String PAIRS = "quorum.pairs";
+    /** {@code PairEmbedded}: both questions of a pair as vectors. */
+    public static final String PAIRS_EMBEDDED = "quorum.pairs.embedded";
+    /** {@code PairScored}: duplicate probability and decision per pair. */
+    public static final String PAIRS_SCORED = "quorum.pairs.scored";
+    /** {@code PairLabeled}: human-labelled pairs, training data for retraining. */
+    public static final String PAIRS_LABELED = "quorum.pairs.labeled";
+    /** {@code DuplicatesFound}: known questions that duplicate a new question. */
+    public static final String DUPLICATES_FOUND = "quorum.duplicates.found";
+    /** {@code TrainingRequested}: training jobs to run. */
+    public static final String TRAINING_REQUESTED = "quorum.training.requested";
+    /** {@code TrainingProgress}: progress and outcome of training jobs. */
+    public static final String TRAINING_PROGRESS = "quorum.training.progress";
+
+    private static final List<TopicSpec> BASE = List.of(
+            new TopicSpec(MODELS, 1, false, true, -1),
+            new TopicSpec(QUESTIONS, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(QUESTIONS_EMBEDDED, 3, true, true, -1),
+            new TopicSpec(PAIRS, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(PAIRS_EMBEDDED, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(PAIRS_SCORED, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(PAIRS_LABELED, 1, false, false, -1),
+            new TopicSpec(DUPLICATES_FOUND, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(TRAINING_REQUESTED, 1, false, false, 7 * DAY_MS),
+            new TopicSpec(TRAINING_PROGRESS, 1, false, false, 7 * DAY_MS));
+
+    /** Topics consumed by a service: each of these has a dead-letter topic. */
+    private static final List<String> CONSUMED = List.of(
+            QUESTIONS, PAIRS, PAIRS_EMBEDDED, QUESTIONS_EMBEDDED, PAIRS_LABELED, TRAINING_REQUESTED);
+
+    private Topics() {
+    }
+
+    /** The dead-letter topic of {@code topic}. */
+    public static String dlq(String topic) {
+        return topic + DLQ_SUFFIX;
+    }
+
+    /** Every topic with its default partition count. */
+    public static List<TopicSpec> all() {
+        return all(-1);
+    }
+
+    /**
+     * Every topic, dead-letter topics included; scalable topics get {@code partitions} partitions when
+     * {@code partitions > 0}.
+     */
+    public static List<TopicSpec> all(int partitions) {
+        List<TopicSpec> specs = new ArrayList<>();
+        for (TopicSpec s : BASE) {
+            specs.add(partitions > 0 && s.scalable() ? s.withPartitions(partitions) : s);
+        }
+        for (String consumed : CONSUMED) {
+            specs.add(new TopicSpec(dlq(consumed), 1, false, false, 30 * DAY_MS));
+        }
+        return List.copyOf(specs);
+    }
+
+    public static Optional<TopicSpec> spec(String name) {
+        return all().stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+}

@@ -67,6 +67,9 @@ public final class EventCodec<T extends QuorumEvent> {
         if (event == null) {
             throw new InvalidEventException(RejectReason.MALFORMED_JSON, "record value is JSON null");
         }
+        if (event.schemaVersion() == 0) {
+            throw new InvalidEventException(RejectReason.MISSING_FIELD, Checks.MISSING + "schemaVersion");
+        }
         if (event.schemaVersion() < 1 || event.schemaVersion() > maxSchemaVersion) {
             throw new InvalidEventException(RejectReason.UNSUPPORTED_SCHEMA, "schemaVersion " + event.schemaVersion()
                     + " is not supported by this service (1.." + maxSchemaVersion + ")");

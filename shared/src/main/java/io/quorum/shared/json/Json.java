@@ -13,13 +13,13 @@ import java.io.UncheckedIOException;
  * The one JSON configuration every Quorum component uses on the wire and on disk.
  *
  * <p>Unknown properties are ignored (a newer producer may add fields within the same schema
- * version); nulls are omitted; records are supported natively by Jackson.
+ * version); absent numbers read as 0; nulls are omitted; records are supported natively by Jackson.
  */
 public final class Json {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .serializationInclusion(JsonInclude.Include.NON_NULL)

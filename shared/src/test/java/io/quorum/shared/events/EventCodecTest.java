@@ -1,0 +1,102 @@
+package io.quorum.shared.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quorum.shared.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+
+    private final EventCodec<PairEmbedded> codec = EventCodec.of(PairEmbedded.class, PairEmbedded.SCHEMA_VERSION);
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private RejectReason reasonOf(byte[] value) {
+        try {
+            codec.decode(value);
+            throw new AssertionError("decoded");
+        } catch (InvalidEventException e) {
+            assertThat(e.getMessage()).isNotBlank();
+            return e.reason();
+        }
+    }
+
+    @Test
+    void roundTripsAPairWithCompactVectors() throws Exception {
+        PairEmbedded p = new PairEmbedded(1, "p1", "a", "b", FloatVector.of(1f, -2.5f, Float.MIN_VALUE),
+                FloatVector.of(0f, 3f, 1e-30f), "minilm", 2, 123L);
+        byte[] json = codec.encode(p);
+        assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"f32\":\"").doesNotContain("[1.0");
+        assertThat(codec.decode(json)).isEqualTo(p);
+    }
+
+    @Test
+    void vectorsAreSmallerThanJsonArrays() {
+        float[] v = new float[384];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) Math.sin(i) / 7f;
+        }
+        int compact = Json.toBytes(FloatVector.of(v)).length;
+        int array = Json.toBytes(v).length;
+        assertThat(compact).isLessThan(array * 2 / 3);
+    }
+
+    @Test
+    void classifiesEveryFailure() {
+        assertThat(reasonOf(utf8("{\"schemaVersion\":1,"))).isEqualTo(RejectReason.MALFORMED_JSON);
+        assertThat(reasonOf(utf8("not json"))).isEqualTo(RejectReason.MALFORMED_JSON);
+        assertThat(reasonOf(new byte[0])).isEqualTo(RejectReason.MALFORMED_JSON);
+        assertThat(reasonOf(utf8("null"))).isEqualTo(RejectReason.MALFORMED_JSON);
+        assertThat(reasonOf(utf8("{\"schemaVersion\":1,\"pairId\":\"p\",\"left\":{\"dim\":1,\"f32\":\"AACAPw==\"}}")))
+                .isEqualTo(RejectReason.MISSING_FIELD);
+        assertThat(reasonOf(utf8("{\"schemaVersion\":1,\"left\":{\"dim\":1,\"f32\":\"AACAPw==\"},\"right\":{\"dim\":1,\"f32\":\"AACAPw==\"}}")))
+                .isEqualTo(RejectReason.MISSING_FIELD);
+        assertThat(reasonOf(utf8("{\"schemaVersion\":7,\"pairId\":\"p\",\"left\":{\"dim\":1,\"f32\":\"AACAPw==\"},\"right\":{\"dim\":1,\"f32\":\"AACAPw==\"}}")))
+                .isEqualTo(RejectReason.UNSUPPORTED_SCHEMA);
+        assertThat(reasonOf(utf8("{\"schemaVersion\":1,\"pairId\":\"p\",\"left\":{\"dim\":2,\"f32\":\"AACAPw==\"},\"right\":{\"dim\":1,\"f32\":\"AACAPw==\"}}")))
+                .isEqualTo(RejectReason.INVALID_VALUE);
+        assertThat(reasonOf(utf8("{\"schemaVersion\":1,\"pairId\":\"p\",\"left\":{\"dim\":1,\"f32\":\"@@\"},\"right\":{\"dim\":1,\"f32\":\"AACAPw==\"}}")))
+                .isEqualTo(RejectReason.INVALID_VALUE);
+        assertThat(reasonOf(utf8("{\"schemaVersion\":\"x\",\"pairId\":\"p\"}"))).isEqualTo(RejectReason.INVALID_VALUE);
+        byte[] bad = utf8("{\"schemaVersion\":1,\"pairId\":\"XX\"}");
+        bad[28] = (byte) 0xFF;
+        bad[29] = (byte) 0xFE;
+        assertThat(reasonOf(bad)).isEqualTo(RejectReason.INVALID_UTF8);
+    }
+
+    @Test
+    void decodesModelEventsPolymorphically() throws Exception {
+        EventCodec<ModelEvent> models = EventCodec.of(ModelEvent.class, 1);
+        ModelPublished p = new ModelPublished(1, "m", 3, "champion", "file:/x/model.onnx", "ab", 10, List.of(),
+                new ModelSignature(List.of(TensorSpec.float32("x", -1, 4)), List.of(TensorSpec.float32("y", -1, 1))),
+                Map.of("accuracy", 0.9), new Lineage(2, "job", "data", "h", "c", 5L), Map.of("k", "v"), 1L);
+        AliasMoved m = new AliasMoved(1, "m", "champion", 2, 3, "rollback", 2L);
+        assertThat(models.decode(Json.toBytes(p))).isEqualTo(p);
+        assertThat(models.decode(Json.toBytes(m))).isEqualTo(m);
+        assertThat(p.key()).isEqualTo("m/v3");
+        assertThat(m.key()).isEqualTo("m@champion");
+    }
+
+    @Test
+    void recordsRejectInvalidConstruction() {
+        assertThatThrownBy(() -> PairEmbedded.of(" ", FloatVector.of(1f), FloatVector.of(1f)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new AliasMoved(1, "m", "champion", 0, null, null, 0))
+                .hasMessageContaining("version");
+    }
+
+    @Test
+    void signaturesCompareByNameTypeAndStaticDims() {
+        ModelSignature a = new ModelSignature(List.of(TensorSpec.float32("x", -1, 4)), List.of(TensorSpec.float32("y", -1, 1)));
+        ModelSignature same = new ModelSignature(List.of(TensorSpec.float32("x", 8, 4)), List.of(TensorSpec.float32("y", -1, 1)));
+        ModelSignature other = new ModelSignature(List.of(TensorSpec.float32("x", -1, 5)), List.of(TensorSpec.float32("y", -1, 1)));
+        assertThat(a.mismatches(same)).isEmpty();
+        assertThat(a.mismatches(other)).hasSize(1).first().asString().contains("input 0");
+    }
+}

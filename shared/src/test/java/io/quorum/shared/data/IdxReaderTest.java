@@ -1,0 +1,55 @@
+package io.quorum.shared.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdxReaderTest {
+
+    private static byte[] idx(int[] dims, byte[] data) throws IOException {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bos);
+        out.writeInt(0x0800 | dims.length);
+        for (int d : dims) {
+            out.writeInt(d);
+        }
+        out.write(data);
+        return bos.toByteArray();
+    }
+
+    @Test
+    void readsPlainAndGzippedFiles(@TempDir Path dir) throws IOException {
+        byte[] data = {0, (byte) 255, 10, 20, 30, 40};
+        byte[] bytes = idx(new int[] {3, 1, 2}, data);
+        Path plain = Files.write(dir.resolve("x.idx"), bytes);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(gz)) {
+            g.write(bytes);
+        }
+        Path zipped = Files.write(dir.resolve("x.idx.gz"), gz.toByteArray());
+        for (Path p : new Path[] {plain, zipped}) {
+            IdxReader.IdxArray a = IdxReader.read(p);
+            assertThat(a.count()).isEqualTo(3);
+            assertThat(a.itemSize()).isEqualTo(2);
+            assertThat(a.get(0, 1)).isEqualTo(255);
+            assertThat(a.itemScaled(1)).containsExactly(10 / 255f, 20 / 255f);
+        }
+    }
+
+    @Test
+    void rejectsTruncatedAndForeignFiles() {
+        assertThatThrownBy(() -> IdxReader.read(new ByteArrayInputStream(idx(new int[] {5, 2}, new byte[3])), "t"))
+                .hasMessageContaining("truncated");
+        assertThatThrownBy(() -> IdxReader.read(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5}), "t"))
+                .hasMessageContaining("not an IDX file");
+    }
+}

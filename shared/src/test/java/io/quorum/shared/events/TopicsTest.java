@@ -1,0 +1,31 @@
+package io.quorum.shared.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quorum.shared.topics.TopicSpec;
+import io.quorum.shared.topics.Topics;
+import java.util.HashSet;
+import org.junit.jupiter.api.Test;
+
+class TopicsTest {
+
+    @Test
+    void namesFollowTheConventionAndConsumedTopicsHaveDeadLetters() {
+        var all = Topics.all();
+        var names = new HashSet<String>();
+        for (TopicSpec s : all) {
+            assertThat(names.add(s.name())).as("unique " + s.name()).isTrue();
+            assertThat(s.name()).startsWith("quorum.");
+        }
+        assertThat(names).contains(Topics.dlq(Topics.PAIRS_EMBEDDED), Topics.dlq(Topics.PAIRS));
+        assertThat(Topics.spec(Topics.MODELS).orElseThrow()).satisfies(s -> {
+            assertThat(s.compacted()).isTrue();
+            assertThat(s.partitions()).isEqualTo(1);
+            assertThat(s.configs()).containsEntry("cleanup.policy", "compact");
+        });
+        assertThat(Topics.all(8)).filteredOn(s -> s.name().equals(Topics.PAIRS_EMBEDDED)).singleElement()
+                .extracting(TopicSpec::partitions).isEqualTo(8);
+        assertThat(Topics.all(8)).filteredOn(s -> s.name().equals(Topics.MODELS)).singleElement()
+                .extracting(TopicSpec::partitions).isEqualTo(1);
+    }
+}

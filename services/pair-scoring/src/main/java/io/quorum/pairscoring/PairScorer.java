@@ -68,18 +68,15 @@ final class PairScorer {
         if (!valid.isEmpty()) {
             metrics.inference(model.meta().version(), valid.size(), System.nanoTime() - start);
         }
-        java.util.IdentityHashMap<Valid, float[]> scored = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < valid.size(); i++) {
-            scored.put(valid.get(i), probabilities.get(i));
-        }
         long now = System.currentTimeMillis();
+        int next = 0;
         for (Object slot : slots) {
             if (slot instanceof DeadLetter d) {
                 result.deadLetter(d);
                 continue;
             }
             Valid v = (Valid) slot;
-            float[] p = scored.get(v);
+            float[] p = probabilities.get(next++);
             if (p == null) {
                 result.deadLetter(new DeadLetter(v.record(), RejectReason.INFERENCE_FAILED,
                         "model " + model.meta().name() + " v" + model.meta().version() + " failed on this pair"));

@@ -1,11 +1,16 @@
 package io.quorum.pairscoring;
 
+import io.quorum.shared.topics.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /** Settings of the pair-scoring service ({@code quorum.pair-scoring.*}). */
 @ConfigMapping(prefix = "quorum.pair-scoring")
 public interface PairScoringConfig {
+
+    /** Topic the scores go to (benchmarks point it elsewhere). */
+    @WithDefault(Topics.PAIRS_SCORED)
+    String outputTopic();
 
     /** Registry name of the model that scores pairs. */
     @WithDefault("pair-scorer")

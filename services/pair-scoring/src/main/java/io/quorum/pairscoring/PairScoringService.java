@@ -49,9 +49,6 @@ public class PairScoringService {
     @ConfigProperty(name = "mp.messaging.incoming.pairs-in.topic", defaultValue = Topics.PAIRS_EMBEDDED)
     String inputTopic;
 
-    @ConfigProperty(name = "quorum.pair-scoring.output-topic", defaultValue = Topics.PAIRS_SCORED)
-    String outputTopic;
-
     private ModelManager<ScoringModel> manager;
     private KafkaOutput output;
     private BatchMetrics metrics;
@@ -67,9 +64,9 @@ public class PairScoringService {
                 }, meters);
         output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), SERVICE);
         metrics = new BatchMetrics(meters, inputTopic, config.model());
-        scorer = new PairScorer(outputTopic);
+        scorer = new PairScorer(config.outputTopic());
         serving.register(manager);
-        LOG.infof("pair-scoring: %s -> %s, model %s (%s), batches of up to %d records", inputTopic, outputTopic,
+        LOG.infof("pair-scoring: %s -> %s, model %s (%s), batches of up to %d records", inputTopic, config.outputTopic(),
                 config.model(), config.follow(), config.maxBatchSize());
     }
 

@@ -1,5 +1,6 @@
 package io.quorum.shared.events;
 
+import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -69,9 +70,7 @@ public final class FloatVector {
     }
 
     public String toBase64() {
-        ByteBuffer buf = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        buf.asFloatBuffer().put(values);
-        return Base64.getEncoder().encodeToString(buf.array());
+        return new String(Base64Floats.encode(values));
     }
 
     public static FloatVector fromBase64(String base64, int expectedDim) {
@@ -116,7 +115,9 @@ public final class FloatVector {
         public void serialize(FloatVector v, JsonGenerator gen, SerializerProvider provider) throws IOException {
             gen.writeStartObject();
             gen.writeNumberField("dim", v.values.length);
-            gen.writeStringField("f32", v.toBase64());
+            gen.writeFieldName("f32");
+            char[] chars = Base64Floats.encode(v.values);
+            gen.writeString(chars, 0, chars.length);
             gen.writeEndObject();
         }
     }
@@ -128,25 +129,37 @@ public final class FloatVector {
                 return (FloatVector) ctxt.handleUnexpectedToken(FloatVector.class, p);
             }
             int dim = -1;
-            String data = null;
+            float[] data = null;
             for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
                 String field = p.currentName();
-                p.nextToken();
-                switch (field) {
-                    case "dim" -> dim = p.getIntValue();
-                    case "f32" -> data = p.getValueAsString();
-                    default -> p.skipChildren();
+                JsonToken value = p.nextToken();
+                if ("dim".equals(field)) {
+                    if (value != JsonToken.VALUE_NUMBER_INT) {
+                        throw ctxt.weirdStringException(p.getText(), FloatVector.class, "vector 'dim' must be an integer");
+                    }
+                    dim = p.getIntValue();
+                } else if ("f32".equals(field)) {
+                    if (value != JsonToken.VALUE_STRING) {
+                        throw ctxt.weirdStringException(p.getText(), FloatVector.class, "vector 'f32' must be a base64 string");
+                    }
+                    try {
+                        // decoded from the parser's character buffer: no intermediate String or byte copy
+                        data = Base64Floats.decode(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                    } catch (IllegalArgumentException e) {
+                        throw ctxt.weirdStringException("", FloatVector.class, e.getMessage());
+                    }
+                } else {
+                    p.skipChildren();
                 }
             }
             if (data == null) {
                 throw ctxt.weirdStringException("", FloatVector.class, "vector has no 'f32' data");
             }
-            try {
-                return fromBase64(data, dim);
-            } catch (IllegalArgumentException e) {
-                throw ctxt.weirdStringException(data.length() > 32 ? data.substring(0, 32) + "..." : data,
-                        FloatVector.class, e.getMessage());
+            if (dim >= 0 && data.length != dim) {
+                throw ctxt.weirdStringException("", FloatVector.class,
+                        "vector declares dim " + dim + " but carries " + data.length + " values");
             }
+            return new FloatVector(data);
         }
     }
 }

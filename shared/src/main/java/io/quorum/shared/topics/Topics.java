@@ -17,6 +17,9 @@ public final class Topics {
     /** Suffix of dead-letter topics. */
     public static final String DLQ_SUFFIX = ".dlq";
 
+    /** Prefix of the throw-away topics benchmarks create and delete ({@code quorum.bench.<run>.<name>}). */
+    public static final String BENCH_PREFIX = "quorum.bench.";
+
     /** Model versions and alias moves (compacted, one partition so the fold order is total). */
     public static final String MODELS = "quorum.models";
 

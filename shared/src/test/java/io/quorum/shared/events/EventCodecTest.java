@@ -37,6 +37,18 @@ class EventCodecTest {
     }
 
     @Test
+    void decodesVectorsFromEscapedJsonToo() throws Exception {
+        PairEmbedded p = PairEmbedded.of("p", FloatVector.of(1f, 2f), FloatVector.of(3f, 4f));
+        String json = new String(codec.encode(p), StandardCharsets.UTF_8);
+        String b64 = FloatVector.of(1f, 2f).toBase64();
+        // JSON allows any character to be escaped
+        String escaped = json.replace("\"f32\":\"" + b64 + "\"", "\"f32\":\"\\u0041" + b64.substring(1) + "\"");
+        assertThat(escaped).contains("\\u0041");
+        assertThat(codec.decode(escaped.getBytes(StandardCharsets.UTF_8)).left()).isEqualTo(FloatVector.of(1f, 2f));
+        assertThat(Json.fromString(json, PairEmbedded.class)).isEqualTo(p);
+    }
+
+    @Test
     void vectorsAreSmallerThanJsonArrays() {
         float[] v = new float[384];
         for (int i = 0; i < v.length; i++) {

@@ -1,0 +1,13 @@
+package io.quorum.cli;
+
+import picocli.CommandLine.Command;
+
+/** Benchmarks that print JSON from one run. */
+@Command(name = "bench", description = "Benchmarks (JSON output, ratios measured side by side in one run).",
+        subcommands = {BenchPairs.class})
+final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+}

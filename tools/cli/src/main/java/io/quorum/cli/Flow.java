@@ -1,0 +1,130 @@
+package io.quorum.cli;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Sends keyed records to one topic and waits for one answer per key on another (or the same) topic, recording
+ * the send and receive time of every record. Keys are {@code <prefix><index>}.
+ */
+final class Flow {
+
+    /** What one run measured. */
+    record Result(int records, double seconds, double perSecond, long[] latenciesNanos) {
+    }
+
+    private final String bootstrap;
+
+    Flow(String bootstrap) {
+        this.bootstrap = bootstrap;
+    }
+
+    /**
+     * Sends {@code values} to {@code in} keyed {@code prefix + i}, at {@code ratePerSecond} (0 = as fast as possible),
+     * and waits until {@code out} has a record for every key.
+     */
+    Result run(String in, String out, String prefix, List<byte[]> values, double ratePerSecond, Duration timeout)
+            throws InterruptedException {
+        int n = values.size();
+        long[] sent = new long[n];
+        long[] received = new long[n];
+        AtomicInteger count = new AtomicInteger();
+        CountDownLatch assigned = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "quorum-bench-reader-" + UUID.randomUUID());
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> parts = c.partitionsFor(out, Duration.ofSeconds(15)).stream()
+                        .map(i -> new TopicPartition(out, i.partition())).toList();
+                c.assign(parts);
+                c.seekToEnd(parts);
+                parts.forEach(c::position);
+                assigned.countDown();
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (count.get() < n && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(50))) {
+                        long now = System.nanoTime();
+                        String k = r.key();
+                        if (k != null && k.startsWith(prefix)) {
+                            int i = Integer.parseInt(k, prefix.length(), k.length(), 10);
+                            if (received[i] == 0) {
+                                received[i] = now;
+                                count.incrementAndGet();
+                            }
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+                assigned.countDown();
+            } finally {
+                done.countDown();
+            }
+        }, "bench-reader");
+        reader.start();
+        assigned.await();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "quorum-bench-writer-" + UUID.randomUUID());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                if (ratePerSecond > 0) {
+                    long due = start + (long) (i * 1e9 / ratePerSecond);
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(Math.min(wait, 200_000));
+                    }
+                }
+                sent[i] = System.nanoTime();
+                producer.send(new ProducerRecord<>(in, prefix + i, values.get(i)));
+            }
+            producer.flush();
+        }
+        if (!done.await(timeout.toSeconds() + 30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("reader did not finish");
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("reading " + out + " failed: " + failure.get(), failure.get());
+        }
+        if (count.get() < n) {
+            throw new IllegalStateException("only " + count.get() + " of " + n + " answers on " + out + " within " + timeout);
+        }
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        long[] lat = new long[n];
+        for (int i = 0; i < n; i++) {
+            first = Math.min(first, sent[i]);
+            last = Math.max(last, received[i]);
+            lat[i] = received[i] - sent[i];
+        }
+        double seconds = (last - first) / 1e9;
+        return new Result(n, seconds, n / seconds, lat);
+    }
+}

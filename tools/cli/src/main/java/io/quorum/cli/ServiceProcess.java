@@ -1,0 +1,85 @@
+package io.quorum.cli;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A Quorum service started as its own JVM (by benchmarks), ready when {@code /q/health/ready} says so. */
+final class ServiceProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ServiceProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> properties, Path log, Duration timeout)
+            throws IOException, InterruptedException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("service jar " + jar + " is missing; build with ./mvnw -DskipTests package");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.add("-XX:+UseParallelGC");
+        cmd.add("-Dquarkus.http.port=" + port);
+        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ServiceProcess sp = new ServiceProcess(p, port, log);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!sp.ready()) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("service exited during start-up; see " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                sp.close();
+                throw new IllegalStateException("service not ready within " + timeout + "; see " + log);
+            }
+            Thread.sleep(200);
+        }
+        return sp;
+    }
+
+    boolean ready() {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL()
+                    .openConnection();
+            c.setConnectTimeout(500);
+            c.setReadTimeout(2000);
+            return c.getResponseCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -11,10 +11,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * An immutable float32 vector that travels compactly: on the wire it is
@@ -74,21 +71,11 @@ public final class FloatVector {
     }
 
     public static FloatVector fromBase64(String base64, int expectedDim) {
-        byte[] bytes;
-        try {
-            bytes = Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("vector data is not valid base64: " + e.getMessage());
+        char[] chars = base64.toCharArray();
+        float[] v = Base64Floats.decode(chars, 0, chars.length);
+        if (expectedDim >= 0 && v.length != expectedDim) {
+            throw new IllegalArgumentException("vector declares dim " + expectedDim + " but carries " + v.length + " values");
         }
-        if (bytes.length % Float.BYTES != 0) {
-            throw new IllegalArgumentException("vector data has " + bytes.length + " bytes, not a multiple of 4");
-        }
-        int n = bytes.length / Float.BYTES;
-        if (expectedDim >= 0 && n != expectedDim) {
-            throw new IllegalArgumentException("vector declares dim " + expectedDim + " but carries " + n + " values");
-        }
-        float[] v = new float[n];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
         return new FloatVector(v);
     }
 

@@ -43,8 +43,8 @@ public record ModelPublished(
         Checks.requiredText(sha256, "sha256");
         Checks.required(signature, "signature");
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
-        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
-        properties = properties == null ? Map.of() : Map.copyOf(properties);
+        metrics = metrics == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+        properties = properties == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(properties));
     }
 
     @Override

@@ -38,6 +38,6 @@ public record TrainingProgress(int schemaVersion, String jobId, String job, Stat
     public TrainingProgress {
         Checks.requiredText(jobId, "jobId");
         Checks.required(state, "state");
-        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        metrics = metrics == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
     }
 }

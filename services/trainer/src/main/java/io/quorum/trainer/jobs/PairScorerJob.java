@@ -182,9 +182,11 @@ public final class PairScorerJob implements TrainingJob {
         if (bestParams != null) {
             net.setParams(bestParams);
         }
+        double[] platt = calibrate(net, s.dev);
         double threshold = BinaryMetrics.bestThreshold(predict(net, s.dev), s.dev.labels());
         Map<String, Double> metrics = new LinkedHashMap<>(BinaryMetrics.compute(predict(net, s.val), s.val.labels(), threshold));
         metrics.put("dev_logloss", bestDev);
+        metrics.put("platt_scale", platt[0]);
         metrics.put("epochs", (double) epochsRun);
         metrics.put("train_pairs", (double) s.train.size());
 
@@ -213,6 +215,66 @@ public final class PairScorerJob implements TrainingJob {
         hyper.put("seed", Long.toString(ctx.seed()));
         return new TrainedModel(p.string("model", PairScorerSpec.MODEL_NAME), net, onnx, null, parity, metrics, properties,
                 hyper, all.dataRef(), all.dataHash(), Map.of(), List.of());
+    }
+
+    /**
+     * Platt scaling on the dev split: fits {@code sigmoid(a * logit + c)} to the dev labels by Newton's method and folds
+     * it into the output layer ({@code W := aW, b := ab + c}), so the network itself (and its ONNX export) is calibrated.
+     * Returns {@code [a, c]}.
+     */
+    static double[] calibrate(ComputationGraph net, PairVectors dev) {
+        double[] p = predict(net, dev);
+        int n = p.length;
+        double[] z = new double[n];
+        for (int i = 0; i < n; i++) {
+            double q = Math.min(1 - 1e-7, Math.max(1e-7, p[i]));
+            z[i] = Math.log(q / (1 - q));
+        }
+        double a = 1;
+        double c = 0;
+        // a prior worth one pseudo-example pulls toward (1, 0): a separable dev split must not send a to infinity
+        double ridge = 1.0;
+        if (n < 50) {
+            return new double[] {1, 0};
+        }
+        for (int it = 0; it < 50; it++) {
+            double ga = -ridge * (a - 1);
+            double gc = -ridge * c;
+            double haa = ridge;
+            double hac = 0;
+            double hcc = ridge;
+            for (int i = 0; i < n; i++) {
+                double s = 1 / (1 + Math.exp(-(a * z[i] + c)));
+                double r = dev.labels()[i] - s;
+                double w = s * (1 - s);
+                ga += r * z[i];
+                gc += r;
+                haa += w * z[i] * z[i];
+                hac += w * z[i];
+                hcc += w;
+            }
+            double det = haa * hcc - hac * hac;
+            if (det <= 1e-12) {
+                break;
+            }
+            double da = (hcc * ga - hac * gc) / det;
+            double dc = (haa * gc - hac * ga) / det;
+            a += da;
+            c += dc;
+            if (Math.abs(da) + Math.abs(dc) < 1e-9) {
+                break;
+            }
+        }
+        if (!Double.isFinite(a) || !Double.isFinite(c) || a <= 0) {
+            return new double[] {1, 0};
+        }
+        a = Math.max(0.05, Math.min(10, a));
+        c = Math.max(-10, Math.min(10, c));
+        INDArray w = net.getLayer("out").getParam("W");
+        INDArray b = net.getLayer("out").getParam("b");
+        w.muli(a);
+        b.muli(a).addi(c);
+        return new double[] {a, c};
     }
 
     /** Probabilities for every pair of {@code v}. */
@@ -371,12 +433,15 @@ public final class PairScorerJob implements TrainingJob {
                 g.addVertex("sq", new ElementWiseVertex(ElementWiseVertex.Op.Product), "diff", "diff");
                 g.addVertex("prod", new ElementWiseVertex(ElementWiseVertex.Op.Product), a, b);
                 g.addVertex("features", new MergeVertex(), "sq", "prod", "dist");
-                g.addLayer("head", new DenseLayer.Builder().nOut(64).activation(Activation.RELU).build(), "features");
+                g.addLayer("bn_features", new BatchNormalization.Builder().build(), "features");
+                g.addLayer("head", new DenseLayer.Builder().nOut(64).activation(Activation.RELU).build(), "bn_features");
                 g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nOut(1)
                         .activation(Activation.SIGMOID).build(), "head");
             } else {
+                // the distance's scale depends on the tower width; standardising it keeps the logistic out of saturation
+                g.addLayer("bn_dist", new BatchNormalization.Builder().build(), "dist");
                 g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nOut(1)
-                        .activation(Activation.SIGMOID).weightInit(WeightInit.XAVIER).build(), "dist");
+                        .activation(Activation.SIGMOID).weightInit(WeightInit.XAVIER).build(), "bn_dist");
             }
             return g.setOutputs("out").setInputTypes(InputType.feedForward(dim), InputType.feedForward(dim)).build();
         }

@@ -1,0 +1,66 @@
+package io.quorum.trainer.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.inference.OnnxSession;
+import io.quorum.shared.model.PairScorerSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pair-scorer job in process: trains in seconds on generated pairs, exports exactly, calibrates. */
+class PairScorerJobTest {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void trainsExportsAndCalibratesOnGeneratedPairs() throws Exception {
+        for (long seed : new long[] {7, 42}) {
+            TestContext ctx = new TestContext(Map.of("n", "800", "dim", "8", "hidden", "16", "epochs", "8"), seed, work);
+            TrainedModel m = new PairScorerJob(List.of()).run(ctx);
+            System.out.println("seed " + seed + ": " + m.metrics());
+            assertThat(m.parity()).isLessThanOrEqualTo(1e-4);
+            assertThat(m.metrics().get("accuracy")).isGreaterThan(0.75);
+            assertThat(m.metrics().get("logloss")).isLessThan(0.6);
+            assertThat(m.metrics().get("auc")).isGreaterThan(0.85);
+            try (OnnxSession s = OnnxSession.open(m.onnx(), InferenceOptions.cpu(1))) {
+                PairScorerSpec.check(s, null);
+                assertThat(Double.parseDouble(s.metadata().get(PairScorerSpec.META_THRESHOLD)))
+                        .isEqualTo(m.metrics().get("threshold"));
+            }
+            assertThat(ctx.progress).isNotEmpty();
+        }
+    }
+
+    @Test
+    void variantsOfTheSeedArchitectureTrain() throws Exception {
+        for (Map<String, String> variant : List.of(
+                Map.of("depth", "2", "residual", "false", "concat", "false", "bn", "none"),
+                Map.of("bn", "after", "dropout", "0.2"),
+                Map.of("distance", "cosine"),
+                Map.of("head", "features"))) {
+            var params = new java.util.HashMap<>(Map.of("n", "600", "dim", "8", "hidden", "16", "epochs", "4"));
+            params.putAll(variant);
+            TrainedModel m = new PairScorerJob(List.of()).run(new TestContext(params, 3, work));
+            assertThat(m.parity()).as(variant.toString()).isLessThanOrEqualTo(1e-4);
+            assertThat(m.metrics().get("accuracy")).as(variant.toString()).isGreaterThan(0.6);
+            assertThat(m.properties().get("architecture")).contains(variant.values().iterator().next());
+        }
+    }
+
+    @Test
+    void cancellationAndBadParametersStopTheJob() {
+        TestContext ctx = new TestContext(Map.of("n", "5000", "epochs", "100"), 1, work);
+        ctx.cancelled.set(true);
+        assertThatThrownBy(() -> new PairScorerJob(List.of()).run(ctx)).isInstanceOf(JobCancelledException.class);
+        assertThatThrownBy(() -> new PairScorerJob(List.of()).run(new TestContext(Map.of("bn", "sideways"), 1, work)))
+                .isInstanceOf(JobFailedException.class).hasMessageContaining("bn must be one of");
+        assertThatThrownBy(() -> new PairScorerJob(List.of()).run(new TestContext(Map.of("data", "x.tsv"), 1, work)))
+                .isInstanceOf(JobFailedException.class).hasMessageContaining("x.tsv");
+    }
+}

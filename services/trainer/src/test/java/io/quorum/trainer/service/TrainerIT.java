@@ -1,0 +1,150 @@
+package io.quorum.trainer.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.events.TrainingProgress;
+import io.quorum.shared.events.TrainingRequested;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.kafka.DeadLetter;
+import io.quorum.shared.model.RegistryState;
+import io.quorum.shared.topics.Topics;
+import io.quorum.testing.KafkaTestResource;
+import io.quorum.testing.TestProducer;
+import io.quorum.testing.TestRegistry;
+import io.quorum.testing.TopicReader;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The trainer through a real broker: jobs from the topic and HTTP, publication, gates, failures, cancellation. */
+@QuarkusTest
+@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL)
+class TrainerIT {
+
+    private static final Map<String, String> SMALL = Map.of("n", "800", "dim", "8", "hidden", "16", "epochs", "8");
+
+    private static TrainingRequested request(String job, Map<String, String> params) {
+        return new TrainingRequested(TrainingRequested.SCHEMA_VERSION, "it-" + UUID.randomUUID(), job, params, 7, "test",
+                System.currentTimeMillis());
+    }
+
+    private static TrainingProgress run(TrainingRequested req) {
+        try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer producer = new TestProducer()) {
+            producer.sendSync(Topics.TRAINING_REQUESTED, req.jobId(), Json.toBytes(req));
+            List<ConsumerRecord<String, byte[]>> events = progress.await(1, Duration.ofSeconds(180), r -> req.jobId().equals(r.key())
+                    && Json.fromBytes(r.value(), TrainingProgress.class).state().terminal());
+            return Json.fromBytes(events.get(0).value(), TrainingProgress.class);
+        }
+    }
+
+    @Test
+    void aJobFromTheTopicIsTrainedExportedAndPublished() throws Exception {
+        String model = "it-model-" + UUID.randomUUID().toString().substring(0, 8);
+        TrainingProgress done = run(request("pair-scorer", with(SMALL, "model", model)));
+        assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        assertThat(done.promoted()).as(done.message()).isTrue();
+        assertThat(done.metrics()).containsKeys("accuracy", "logloss", "auc", "f1", "threshold");
+
+        ModelPublished v = TestRegistry.registry().snapshot(Duration.ofSeconds(30)).resolve(model, RegistryState.ALIAS_CHAMPION)
+                .orElseThrow();
+        assertThat(v.version()).isEqualTo(done.modelVersion());
+        assertThat(v.artifacts()).extracting(a -> a.name())
+                .contains("model.onnx", "model-dl4j.zip", "model-card.json");
+        Path card = Path.of(URI.create(v.artifacts().stream().filter(a -> a.name().equals("model-card.json")).findFirst()
+                .orElseThrow().uri()));
+        String json = Files.readString(card);
+        assertThat(json).contains("\"hyperParameters\"", "\"codeVersion\"", "\"exportParityMaxAbsDiff\"", "generated:n=800");
+        assertThat(v.lineage().dataHash()).hasSize(64);
+        assertThat(v.properties()).containsKey("quorum.threshold");
+    }
+
+    @Test
+    void aWorseCandidateIsPublishedButNotPromotedAndRollbackRestores() throws Exception {
+        String model = "it-gate-" + UUID.randomUUID().toString().substring(0, 8);
+        TrainingProgress good = run(request("pair-scorer", with(with(SMALL, "model", model), "epochs", "6")));
+        assertThat(good.promoted()).as(good.message()).isTrue();
+        // far noisier data and one epoch: clearly worse on both gate metrics
+        TrainingProgress worse = run(request("pair-scorer", Map.of("model", model, "n", "300", "dim", "8", "hidden", "4",
+                "epochs", "1", "noise", "3.0")));
+        assertThat(worse.state()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        assertThat(worse.promoted()).isFalse();
+        assertThat(worse.message()).contains("not promoted");
+        RegistryState s = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
+        assertThat(s.resolve(model, RegistryState.ALIAS_CHAMPION).orElseThrow().version()).isEqualTo(good.modelVersion());
+        assertThat(s.resolve(model, RegistryState.ALIAS_CANDIDATE).orElseThrow().version()).isEqualTo(worse.modelVersion());
+
+        // promote by hand, then roll back
+        TestRegistry.registry().moveAlias(model, RegistryState.ALIAS_CHAMPION, worse.modelVersion(), "manual", Duration.ofSeconds(30));
+        TestRegistry.registry().moveAlias(model, RegistryState.ALIAS_CHAMPION, good.modelVersion(), "rollback", Duration.ofSeconds(30));
+        assertThat(TestRegistry.registry().snapshot(Duration.ofSeconds(30)).resolve(model, RegistryState.ALIAS_CHAMPION)
+                .orElseThrow().version()).isEqualTo(good.modelVersion());
+    }
+
+    @Test
+    void badRequestsFailWithReasonsAndTheTrainerKeepsServing() throws Exception {
+        TrainingProgress unknown = run(request("no-such-job", Map.of()));
+        assertThat(unknown.state()).isEqualTo(TrainingProgress.State.FAILED);
+        assertThat(unknown.message()).contains("unknown job", "pair-scorer");
+
+        TrainingProgress missing = run(request("pair-scorer", Map.of("data", "/no/such/file.tsv")));
+        assertThat(missing.state()).isEqualTo(TrainingProgress.State.FAILED);
+        assertThat(missing.message()).contains("/no/such/file.tsv");
+
+        TrainingProgress malformed = run(request("pair-scorer", Map.of("epochs", "many")));
+        assertThat(malformed.state()).isEqualTo(TrainingProgress.State.FAILED);
+        assertThat(malformed.message()).contains("epochs must be an integer");
+
+        TrainingProgress unknownParam = run(request("pair-scorer", Map.of("epoch", "3")));
+        assertThat(unknownParam.message()).contains("unknown parameter 'epoch'");
+
+        String model = "it-nan-" + UUID.randomUUID().toString().substring(0, 8);
+        TrainingProgress nan = run(request("pair-scorer", with(with(SMALL, "lr", "1e30"), "model", model)));
+        assertThat(nan.state()).isEqualTo(TrainingProgress.State.FAILED);
+        assertThat(nan.message()).contains("diverged");
+        assertThat(TestRegistry.registry().snapshot(Duration.ofSeconds(30)).model(model)).as("nothing published").isEmpty();
+
+        try (TopicReader dlq = TopicReader.fromNow(Topics.dlq(Topics.TRAINING_REQUESTED)); TestProducer producer = new TestProducer()) {
+            producer.sendSync(Topics.TRAINING_REQUESTED, "garbage", "{not json".getBytes(StandardCharsets.UTF_8));
+            ConsumerRecord<String, byte[]> dead = dlq.await(1, Duration.ofSeconds(30), r -> "garbage".equals(r.key())).get(0);
+            assertThat(TopicReader.header(dead, DeadLetter.HEADER_REASON_CODE)).isEqualTo("MALFORMED_JSON");
+        }
+        RestAssured.get("/q/health/live").then().statusCode(200);
+        // and it still trains
+        assertThat(run(request("pair-scorer", SMALL)).state()).isEqualTo(TrainingProgress.State.PUBLISHED);
+    }
+
+    @Test
+    void jobsCanBeStartedFollowedAndCancelledOverHttp() {
+        String id = "http-" + UUID.randomUUID();
+        RestAssured.given().contentType(ContentType.JSON)
+                .body(Map.of("jobId", id, "job", "pair-scorer", "params", Map.of("n", "20000", "dim", "64", "epochs", "500")))
+                .post("/jobs").then().statusCode(202);
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                "RUNNING".equals(RestAssured.get("/jobs/" + id).jsonPath().getString("state")));
+        RestAssured.delete("/jobs/" + id).then().statusCode(202);
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                "CANCELLED".equals(RestAssured.get("/jobs/" + id).jsonPath().getString("state")));
+        RestAssured.get("/jobs/kinds").then().statusCode(200);
+        RestAssured.given().contentType(ContentType.JSON).body(Map.of("params", Map.of())).post("/jobs").then().statusCode(400);
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String k, String v) {
+        var m = new java.util.LinkedHashMap<>(base);
+        m.put(k, v);
+        return m;
+    }
+}

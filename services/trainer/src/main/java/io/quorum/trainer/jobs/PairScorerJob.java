@@ -138,6 +138,12 @@ public final class PairScorerJob implements TrainingJob {
 
         ComputationGraph net = new ComputationGraph(arch.configuration(all.dim(), lr, l2, ctx.seed()));
         net.init();
+        if (arch.head().equals("distance")) {
+            // a larger distance means less likely a duplicate: start the logistic on the right side of that prior,
+            // otherwise a random positive slope can leave training stuck on the inverted solution
+            net.getLayer("out").getParam("W").assign(-1.0);
+            net.getLayer("out").getParam("b").assign(0.0);
+        }
         Dl4jProgress listener = new Dl4jProgress(ctx, epochs, (s.train.size() + batch - 1) / batch, batch);
         net.setListeners(listener);
         Random shuffle = new Random(ctx.seed());

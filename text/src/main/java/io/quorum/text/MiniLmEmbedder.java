@@ -1,0 +1,125 @@
+package io.quorum.text;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OrtException;
+import io.quorum.shared.inference.FloatTensor;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.inference.LongTensor;
+import io.quorum.shared.inference.OnnxSession;
+import io.quorum.shared.inference.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * all-MiniLM-L6-v2 (sentence-transformers) run directly on ONNX Runtime: the HuggingFace tokenizer (DJL's Rust
+ * binding) pads each batch to its longest text and truncates at {@link #MAX_TOKENS}; the transformer's
+ * {@code last_hidden_state} is mean-pooled over the attention mask and L2-normalised, as sentence-transformers does.
+ */
+public final class MiniLmEmbedder implements Embedder {
+
+    public static final String KIND = "minilm";
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+    public static final int MAX_TOKENS = 256;
+    public static final int DIM = 384;
+
+    private final String name;
+    private final OnnxSession session;
+    private final HuggingFaceTokenizer tokenizer;
+    private final boolean typeIds;
+
+    public MiniLmEmbedder(String name, OnnxSession session, HuggingFaceTokenizer tokenizer) {
+        this.name = name;
+        this.session = session;
+        this.tokenizer = tokenizer;
+        this.typeIds = session.signature().input("token_type_ids").isPresent();
+    }
+
+    /** Loads {@code model.onnx} and {@code tokenizer.json} from {@code dir}. */
+    public static MiniLmEmbedder load(String name, Path dir, InferenceOptions options) throws IOException, OrtException {
+        HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(dir.resolve(TOKENIZER_FILE), Map.of(
+                "padding", "true", "truncation", "true", "maxLength", Integer.toString(MAX_TOKENS)));
+        try {
+            return new MiniLmEmbedder(name, OnnxSession.open(dir.resolve("model.onnx"), options), tok);
+        } catch (OrtException | RuntimeException e) {
+            tok.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int dimension() {
+        return DIM;
+    }
+
+    @Override
+    public float[][] embed(List<String> texts) {
+        int n = texts.size();
+        if (n == 0) {
+            return new float[0][];
+        }
+        Encoding[] enc = tokenizer.batchEncode(texts);
+        int len = enc[0].getIds().length;
+        long[] ids = new long[n * len];
+        long[] mask = new long[n * len];
+        long[] types = new long[n * len];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(enc[i].getIds(), 0, ids, i * len, len);
+            System.arraycopy(enc[i].getAttentionMask(), 0, mask, i * len, len);
+            System.arraycopy(enc[i].getTypeIds(), 0, types, i * len, len);
+        }
+        Map<String, Tensor> in = typeIds
+                ? Map.of("input_ids", LongTensor.of(ids, n, len), "attention_mask", LongTensor.of(mask, n, len),
+                "token_type_ids", LongTensor.of(types, n, len))
+                : Map.of("input_ids", LongTensor.of(ids, n, len), "attention_mask", LongTensor.of(mask, n, len));
+        FloatTensor hidden;
+        try {
+            hidden = session.runFloat(in, "last_hidden_state");
+        } catch (OrtException e) {
+            throw new IllegalStateException("MiniLM inference failed: " + e.getMessage(), e);
+        }
+        return pool(hidden.data(), mask, n, len, (int) hidden.shape()[2]);
+    }
+
+    /** Masked mean over tokens, then L2 normalisation. */
+    static float[][] pool(float[] hidden, long[] mask, int n, int len, int dim) {
+        float[][] out = new float[n][dim];
+        for (int i = 0; i < n; i++) {
+            float[] v = out[i];
+            int count = 0;
+            for (int t = 0; t < len; t++) {
+                if (mask[i * len + t] == 0) {
+                    continue;
+                }
+                count++;
+                int base = (i * len + t) * dim;
+                for (int d = 0; d < dim; d++) {
+                    v[d] += hidden[base + d];
+                }
+            }
+            double norm = 0;
+            for (int d = 0; d < dim; d++) {
+                v[d] /= Math.max(1, count);
+                norm += (double) v[d] * v[d];
+            }
+            float inv = (float) (1.0 / Math.max(Math.sqrt(norm), 1e-12));
+            for (int d = 0; d < dim; d++) {
+                v[d] *= inv;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        tokenizer.close();
+    }
+}

@@ -94,14 +94,7 @@ public class PairScoringService {
 
     private ModelManager.Lease<ScoringModel> awaitModel() {
         try {
-            while (true) {
-                ModelManager.Lease<ScoringModel> lease = manager.await(Duration.ofSeconds(config.modelWaitSeconds()));
-                if (lease != null) {
-                    return lease;
-                }
-                LOG.warnf("no version of %s is serving yet (%s); holding input until one is published",
-                        config.model(), config.follow());
-            }
+            return manager.awaitServing(Duration.ofSeconds(config.modelWaitSeconds()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a model", e);

@@ -45,24 +45,11 @@ public final class EventCodec<T extends QuorumEvent> {
         T event;
         try {
             event = reader.readValue(value);
-        } catch (ValueInstantiationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            String msg = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            throw new InvalidEventException(msg.startsWith(Checks.MISSING) ? RejectReason.MISSING_FIELD
-                    : RejectReason.INVALID_VALUE, msg, e);
-        } catch (InvalidFormatException e) {
-            throw new InvalidEventException(RejectReason.INVALID_VALUE, describe(e), e);
-        } catch (MismatchedInputException e) {
-            throw new InvalidEventException(RejectReason.INVALID_VALUE, describe(e), e);
-        } catch (JsonMappingException e) {
-            throw new InvalidEventException(RejectReason.INVALID_VALUE, describe(e), e);
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
             if (!isUtf8(value)) {
                 throw new InvalidEventException(RejectReason.INVALID_UTF8, "record value is not valid UTF-8", e);
             }
-            throw new InvalidEventException(RejectReason.MALFORMED_JSON, "malformed JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new InvalidEventException(RejectReason.MALFORMED_JSON, "unreadable record: " + e.getMessage(), e);
+            throw classify(e);
         }
         if (event == null) {
             throw new InvalidEventException(RejectReason.MALFORMED_JSON, "record value is JSON null");
@@ -75,6 +62,22 @@ public final class EventCodec<T extends QuorumEvent> {
                     + " is not supported by this service (1.." + maxSchemaVersion + ")");
         }
         return event;
+    }
+
+    private InvalidEventException classify(IOException ex) {
+        if (ex instanceof ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String msg = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            return new InvalidEventException(msg.startsWith(Checks.MISSING) ? RejectReason.MISSING_FIELD
+                    : RejectReason.INVALID_VALUE, msg, e);
+        }
+        if (ex instanceof JsonMappingException e) {
+            return new InvalidEventException(RejectReason.INVALID_VALUE, describe(e), e);
+        }
+        if (ex instanceof JsonProcessingException e) {
+            return new InvalidEventException(RejectReason.MALFORMED_JSON, "malformed JSON: " + e.getOriginalMessage(), e);
+        }
+        return new InvalidEventException(RejectReason.MALFORMED_JSON, "unreadable record: " + ex.getMessage(), ex);
     }
 
     /** Best effort: the raw JSON tree of a value, for diagnostics. */

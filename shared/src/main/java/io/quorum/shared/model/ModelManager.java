@@ -145,6 +145,17 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
         }
     }
 
+    /** Blocks until a version serves, logging every {@code logEvery} while none does (input waits, nothing is lost). */
+    public Lease<M> awaitServing(Duration logEvery) throws InterruptedException {
+        while (true) {
+            Lease<M> lease = await(logEvery);
+            if (lease != null) {
+                return lease;
+            }
+            LOG.warnf("no version of %s is serving yet (%s); holding input until one is published", name, selector);
+        }
+    }
+
     /** The version serving now, or 0. */
     public int servingVersion() {
         Served<M> s = current.get();

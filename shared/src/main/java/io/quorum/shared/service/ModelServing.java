@@ -28,6 +28,7 @@ public class ModelServing {
     String bootstrapServers;
 
     private final List<ModelManager<?>> managers = new CopyOnWriteArrayList<>();
+    private final java.util.Set<String> optional = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private ModelRegistry registry;
     private ModelRegistry.Follower follower;
 
@@ -41,8 +42,19 @@ public class ModelServing {
         return Path.of(config.cacheDir()).resolve(service);
     }
 
-    /** Adds a manager and starts following the registry (once). */
-    public synchronized void register(ModelManager<?> manager) {
+    /** Adds a model the service cannot work without (readiness waits for it). */
+    public void register(ModelManager<?> manager) {
+        register(manager, true);
+    }
+
+    /**
+     * Adds a manager and starts following the registry (once). An optional model (an embedder records may ask for)
+     * does not hold readiness back.
+     */
+    public synchronized void register(ModelManager<?> manager, boolean required) {
+        if (!required) {
+            optional.add(manager.name());
+        }
         managers.add(manager);
         if (follower == null) {
             registry = new ModelRegistry(bootstrapServers);
@@ -56,6 +68,11 @@ public class ModelServing {
         for (ModelManager<?> m : managers) {
             m.onRegistry(state);
         }
+    }
+
+    /** Whether readiness waits for {@code model}. */
+    public boolean required(String model) {
+        return !optional.contains(model);
     }
 
     public List<ModelManager<?>> managers() {

@@ -23,8 +23,9 @@ public class ModelsReadiness implements HealthCheck {
         b.withData("registry", up ? "caught up" : "reading");
         for (ModelManager<?> m : serving.managers()) {
             int v = m.servingVersion();
-            b.withData(m.name(), v == 0 ? "no version serving (" + m.selector() + ")" : "v" + v);
-            up &= v > 0;
+            boolean required = serving.required(m.name());
+            b.withData(m.name(), (v == 0 ? "no version serving (" + m.selector() + ")" : "v" + v) + (required ? "" : " (optional)"));
+            up &= v > 0 || !required;
         }
         return b.status(up).build();
     }

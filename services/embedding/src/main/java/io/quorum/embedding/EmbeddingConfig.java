@@ -1,0 +1,38 @@
+package io.quorum.embedding;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.List;
+
+/** Settings of the embedding service ({@code quorum.embedding.*}). */
+@ConfigMapping(prefix = "quorum.embedding")
+public interface EmbeddingConfig {
+
+    /** Embedder (registry model name) for {@code quorum.questions}. */
+    @WithDefault("minilm")
+    String questionsEmbedder();
+
+    /** Embedder (registry model name) for {@code quorum.pairs}. */
+    @WithDefault("minilm")
+    String pairsEmbedder();
+
+    /** Further embedders records may ask for by name (loaded and kept serving too). */
+    @WithDefault("minilm-q,tfidf-w2v")
+    List<String> extraEmbedders();
+
+    /** Which version of each embedder to serve: an alias ({@code champion}) or {@code version:<n>}. */
+    @WithDefault("champion")
+    String follow();
+
+    /** Longest text accepted, in characters; longer ones are dead-lettered. */
+    @WithDefault("10000")
+    int maxTextChars();
+
+    /** Texts per inference call (larger batches are split). */
+    @WithDefault("64")
+    int inferenceBatch();
+
+    /** How long a batch waits for its embedder's first version before it logs and keeps waiting, in seconds. */
+    @WithDefault("30")
+    int modelWaitSeconds();
+}

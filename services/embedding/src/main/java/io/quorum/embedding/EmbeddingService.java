@@ -1,0 +1,162 @@
+package io.quorum.embedding;
+
+import ai.onnxruntime.OrtException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quorum.shared.kafka.BatchMetrics;
+import io.quorum.shared.kafka.BatchResult;
+import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.kafka.KafkaOutput;
+import io.quorum.shared.model.ModelManager;
+import io.quorum.shared.model.ModelRejectedException;
+import io.quorum.shared.model.ModelSelector;
+import io.quorum.shared.service.DeviceInfoGauge;
+import io.quorum.shared.service.InferenceConfig;
+import io.quorum.shared.service.ModelServing;
+import io.quorum.shared.topics.Topics;
+import io.quorum.text.Embedder;
+import io.quorum.text.Embedders;
+import io.quorum.text.OovStats;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** Wires the embedders (one model manager each), the output producer and the metrics. */
+@ApplicationScoped
+public class EmbeddingService {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddingService.class);
+    static final String SERVICE = "embedding";
+
+    @Inject
+    EmbeddingConfig config;
+    @Inject
+    InferenceConfig inference;
+    @Inject
+    ModelServing serving;
+    @Inject
+    MeterRegistry meters;
+    @Inject
+    DeviceInfoGauge deviceInfo;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private final Map<String, ModelManager<LoadedEmbedder>> managers = new LinkedHashMap<>();
+    private KafkaOutput output;
+    private BatchMetrics questionMetrics;
+    private BatchMetrics pairMetrics;
+    private TextEmbedding logic;
+
+    void onStart(@Observes StartupEvent ev) {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(config.questionsEmbedder());
+        names.add(config.pairsEmbedder());
+        config.extraEmbedders().stream().map(String::trim).filter(s -> !s.isEmpty()).forEach(names::add);
+        for (String name : names) {
+            ModelManager<LoadedEmbedder> m = new ModelManager<>(name, ModelSelector.parse(config.follow()), serving.stores(),
+                    serving.cacheDir(SERVICE), (meta, dir) -> load(meta, dir), meters);
+            managers.put(name, m);
+            serving.register(m, name.equals(config.questionsEmbedder()) || name.equals(config.pairsEmbedder()));
+        }
+        output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), SERVICE);
+        questionMetrics = new BatchMetrics(meters, Topics.QUESTIONS, config.questionsEmbedder());
+        pairMetrics = new BatchMetrics(meters, Topics.PAIRS, config.pairsEmbedder());
+        logic = new TextEmbedding(config.maxTextChars(), config.inferenceBatch());
+        LOG.infof("embedding: questions with %s, pairs with %s, also serving %s", config.questionsEmbedder(),
+                config.pairsEmbedder(), names);
+    }
+
+    private LoadedEmbedder load(io.quorum.shared.events.ModelPublished meta, java.nio.file.Path dir) throws ModelRejectedException {
+        Embedder e;
+        try {
+            e = Embedders.load(meta, dir, inference.options());
+        } catch (IOException | OrtException | RuntimeException ex) {
+            throw new ModelRejectedException("load", "cannot load embedder: " + ex.getMessage(), ex);
+        }
+        try {
+            float[][] v = e.embed(List.of("Is this a smoke test?", "x"));
+            if (v.length != 2 || v[0].length != e.dimension()) {
+                throw new ModelRejectedException("smoke", "embedder returned " + v.length + " vectors of length "
+                        + (v.length == 0 ? 0 : v[0].length) + ", expected 2 of " + e.dimension());
+            }
+            for (float f : v[0]) {
+                if (!Float.isFinite(f)) {
+                    throw new ModelRejectedException("smoke", "embedder returned a non-finite value");
+                }
+            }
+        } catch (ModelRejectedException | RuntimeException ex) {
+            e.close();
+            if (ex instanceof ModelRejectedException mre) {
+                throw mre;
+            }
+            throw new ModelRejectedException("smoke", "smoke embedding failed: " + ex, ex);
+        }
+        deviceInfo.refresh();
+        OovStats oov = e.oov();
+        String tag = meta.name();
+        FunctionCounter.builder("quorum.embedder.tokens", oov, OovStats::tokens).tag("embedder", tag)
+                .description("Word tokens seen by vocabulary-based embedders").register(meters);
+        FunctionCounter.builder("quorum.embedder.oov.tokens", oov, OovStats::unknownTokens).tag("embedder", tag)
+                .description("Word tokens without a vector (skipped)").register(meters);
+        FunctionCounter.builder("quorum.embedder.oov.texts", oov, OovStats::textsWithoutKnownTokens).tag("embedder", tag)
+                .description("Texts without any known token (embedded as the zero vector)").register(meters);
+        return new LoadedEmbedder(meta, e);
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        if (output != null) {
+            output.close();
+        }
+    }
+
+    CompletableFuture<Void> questions(List<InRecord> records) {
+        return process(records, config.questionsEmbedder(), questionMetrics, true);
+    }
+
+    CompletableFuture<Void> pairs(List<InRecord> records) {
+        return process(records, config.pairsEmbedder(), pairMetrics, false);
+    }
+
+    private CompletableFuture<Void> process(List<InRecord> records, String defaultEmbedder, BatchMetrics metrics,
+                                            boolean questions) {
+        Map<String, ModelManager.Lease<LoadedEmbedder>> leases = new LinkedHashMap<>();
+        try {
+            leases.put(defaultEmbedder, managers.get(defaultEmbedder).awaitServing(Duration.ofSeconds(config.modelWaitSeconds())));
+            BatchResult result;
+            long start = System.nanoTime();
+            java.util.function.Function<String, LoadedEmbedder> lookup = name -> {
+                ModelManager.Lease<LoadedEmbedder> l = leases.get(name);
+                if (l == null && managers.containsKey(name)) {
+                    l = managers.get(name).acquire();
+                    if (l != null) {
+                        leases.put(name, l);
+                    }
+                }
+                return l == null ? null : l.model();
+            };
+            result = questions ? logic.questions(records, defaultEmbedder, lookup) : logic.pairs(records, defaultEmbedder, lookup);
+            LoadedEmbedder main = leases.get(defaultEmbedder).model();
+            metrics.inference(main.version(), records.size(), System.nanoTime() - start);
+            metrics.result(result, records.isEmpty() ? 0 : records.get(0).timestamp());
+            return output.send(result);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for an embedder", e);
+        } finally {
+            leases.values().forEach(ModelManager.Lease::close);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.quorum.embedding;
+
+import io.quorum.shared.events.EventCodec;
+import io.quorum.shared.events.FloatVector;
+import io.quorum.shared.events.InvalidEventException;
+import io.quorum.shared.events.PairEmbedded;
+import io.quorum.shared.events.PairSubmitted;
+import io.quorum.shared.events.QuestionEmbedded;
+import io.quorum.shared.events.QuestionPosted;
+import io.quorum.shared.events.RejectReason;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.kafka.BatchResult;
+import io.quorum.shared.kafka.DeadLetter;
+import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.kafka.Isolation;
+import io.quorum.shared.kafka.OutRecord;
+import io.quorum.shared.topics.Topics;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * Embeds one batch of questions or pairs: decode and validate every record (empty, too long, invalid UTF-8, a
+ * missing side, an unknown embedder are dead-lettered with the reason), embed the valid texts of each embedder in
+ * chunks, and answer every record once, in input order. Plain logic, tested without Quarkus.
+ */
+final class TextEmbedding {
+
+    private static final Logger LOG = Logger.getLogger(TextEmbedding.class);
+    private static final EventCodec<QuestionPosted> QUESTIONS = EventCodec.of(QuestionPosted.class, QuestionPosted.SCHEMA_VERSION);
+    private static final EventCodec<PairSubmitted> PAIRS = EventCodec.of(PairSubmitted.class, PairSubmitted.SCHEMA_VERSION);
+
+    private final int maxChars;
+    private final int chunk;
+
+    TextEmbedding(int maxChars, int chunk) {
+        this.maxChars = maxChars;
+        this.chunk = chunk;
+    }
+
+    /** One unit of work: a record, the texts it needs embedded, and the embedder. */
+    private record Item(InRecord record, Object event, List<String> texts, String embedder) {
+    }
+
+    BatchResult questions(List<InRecord> records, String defaultEmbedder, Function<String, LoadedEmbedder> embedders) {
+        return run(records, r -> {
+            QuestionPosted q = QUESTIONS.decode(r.value());
+            checkText(q.text(), "text");
+            return new Item(r, q, List.of(q.text()), q.embedder() != null ? q.embedder() : defaultEmbedder);
+        }, embedders, (item, vectors, e) -> {
+            QuestionPosted q = (QuestionPosted) item.event();
+            QuestionEmbedded out = new QuestionEmbedded(QuestionEmbedded.SCHEMA_VERSION, q.questionId(), q.text(),
+                    FloatVector.wrap(vectors.get(0)), e.name(), e.version(), System.currentTimeMillis());
+            return OutRecord.of(Topics.QUESTIONS_EMBEDDED, q.questionId(), Json.toBytes(out));
+        });
+    }
+
+    BatchResult pairs(List<InRecord> records, String defaultEmbedder, Function<String, LoadedEmbedder> embedders) {
+        return run(records, r -> {
+            PairSubmitted p = PAIRS.decode(r.value());
+            checkText(p.left(), "left");
+            checkText(p.right(), "right");
+            return new Item(r, p, List.of(p.left(), p.right()), p.embedder() != null ? p.embedder() : defaultEmbedder);
+        }, embedders, (item, vectors, e) -> {
+            PairSubmitted p = (PairSubmitted) item.event();
+            PairEmbedded out = new PairEmbedded(PairEmbedded.SCHEMA_VERSION, p.pairId(), p.leftId(), p.rightId(),
+                    FloatVector.wrap(vectors.get(0)), FloatVector.wrap(vectors.get(1)), e.name(), e.version(),
+                    System.currentTimeMillis());
+            return OutRecord.of(Topics.PAIRS_EMBEDDED, r(item).key() != null ? r(item).key() : p.pairId(), Json.toBytes(out));
+        });
+    }
+
+    private static InRecord r(Item i) {
+        return i.record();
+    }
+
+    @FunctionalInterface
+    private interface Decoder {
+        Item decode(InRecord r) throws InvalidEventException;
+    }
+
+    @FunctionalInterface
+    private interface Encoder {
+        OutRecord encode(Item item, List<float[]> vectors, LoadedEmbedder embedder);
+    }
+
+    private BatchResult run(List<InRecord> records, Decoder decoder, Function<String, LoadedEmbedder> embedders, Encoder encoder) {
+        Object[] slots = new Object[records.size()];
+        Map<String, List<Integer>> byEmbedder = new LinkedHashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            InRecord r = records.get(i);
+            try {
+                Item item = decoder.decode(r);
+                if (embedders.apply(item.embedder()) == null) {
+                    throw new InvalidEventException(RejectReason.UNKNOWN_MODEL, "unknown embedder '" + item.embedder() + "'");
+                }
+                slots[i] = item;
+                byEmbedder.computeIfAbsent(item.embedder(), k -> new ArrayList<>()).add(i);
+            } catch (InvalidEventException e) {
+                slots[i] = new DeadLetter(r, e.reason(), e.getMessage());
+            }
+        }
+        for (var group : byEmbedder.entrySet()) {
+            LoadedEmbedder e = embedders.apply(group.getKey());
+            List<Item> items = group.getValue().stream().map(i -> (Item) slots[i]).toList();
+            List<List<float[]>> vectors = Isolation.run(items, batch -> embed(e, batch), (item, ex) ->
+                    LOG.warnf("record %s failed embedding alone: %s", item.record().coordinates(), ex.toString()));
+            for (int k = 0; k < items.size(); k++) {
+                int slot = group.getValue().get(k);
+                Item item = items.get(k);
+                List<float[]> v = vectors.get(k);
+                slots[slot] = v == null
+                        ? new DeadLetter(item.record(), RejectReason.INFERENCE_FAILED, "embedder " + e.name() + " v"
+                        + e.version() + " failed on this record")
+                        : encoder.encode(item, v, e);
+            }
+        }
+        BatchResult result = new BatchResult(records.size());
+        for (Object s : slots) {
+            if (s instanceof DeadLetter d) {
+                result.deadLetter(d);
+            } else {
+                result.output((OutRecord) s);
+            }
+        }
+        return result;
+    }
+
+    /** Embeds every text of {@code items} in chunks; returns the vectors per item. */
+    private List<List<float[]>> embed(LoadedEmbedder e, List<Item> items) {
+        List<String> texts = new ArrayList<>();
+        for (Item i : items) {
+            texts.addAll(i.texts());
+        }
+        List<float[]> all = new ArrayList<>(texts.size());
+        for (int from = 0; from < texts.size(); from += chunk) {
+            float[][] v = e.embedder().embed(texts.subList(from, Math.min(texts.size(), from + chunk)));
+            for (float[] x : v) {
+                for (float f : x) {
+                    if (!Float.isFinite(f)) {
+                        throw new IllegalStateException("embedder produced a non-finite value");
+                    }
+                }
+                all.add(x);
+            }
+        }
+        List<List<float[]>> out = new ArrayList<>(items.size());
+        int at = 0;
+        for (Item i : items) {
+            out.add(all.subList(at, at + i.texts().size()));
+            at += i.texts().size();
+        }
+        return out;
+    }
+
+    private void checkText(String text, String field) throws InvalidEventException {
+        if (text.isBlank()) {
+            throw new InvalidEventException(RejectReason.EMPTY_TEXT, "field '" + field + "' is empty or whitespace");
+        }
+        if (text.length() > maxChars) {
+            throw new InvalidEventException(RejectReason.TEXT_TOO_LONG, "field '" + field + "' has " + text.length()
+                    + " characters, more than the limit of " + maxChars);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package io.quorum.embedding;
 
+import io.quorum.shared.topics.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.List;
@@ -11,6 +12,14 @@ public interface EmbeddingConfig {
     /** Embedder (registry model name) for {@code quorum.questions}. */
     @WithDefault("minilm")
     String questionsEmbedder();
+
+    /** Topic question vectors go to (benchmarks point it elsewhere). */
+    @WithDefault(Topics.QUESTIONS_EMBEDDED)
+    String questionsOutputTopic();
+
+    /** Topic pair vectors go to (benchmarks point it elsewhere). */
+    @WithDefault(Topics.PAIRS_EMBEDDED)
+    String pairsOutputTopic();
 
     /** Embedder (registry model name) for {@code quorum.pairs}. */
     @WithDefault("minilm")

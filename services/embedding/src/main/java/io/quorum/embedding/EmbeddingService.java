@@ -74,7 +74,8 @@ public class EmbeddingService {
         output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), SERVICE);
         questionMetrics = new BatchMetrics(meters, Topics.QUESTIONS, config.questionsEmbedder());
         pairMetrics = new BatchMetrics(meters, Topics.PAIRS, config.pairsEmbedder());
-        logic = new TextEmbedding(config.maxTextChars(), config.inferenceBatch());
+        logic = new TextEmbedding(config.maxTextChars(), config.inferenceBatch(), config.questionsOutputTopic(),
+                config.pairsOutputTopic());
         LOG.infof("embedding: questions with %s, pairs with %s, also serving %s", config.questionsEmbedder(),
                 config.pairsEmbedder(), names);
     }

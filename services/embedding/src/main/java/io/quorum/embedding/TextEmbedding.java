@@ -14,7 +14,6 @@ import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.kafka.InRecord;
 import io.quorum.shared.kafka.Isolation;
 import io.quorum.shared.kafka.OutRecord;
-import io.quorum.shared.topics.Topics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,10 +34,14 @@ final class TextEmbedding {
 
     private final int maxChars;
     private final int chunk;
+    private final String questionsOut;
+    private final String pairsOut;
 
-    TextEmbedding(int maxChars, int chunk) {
+    TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut) {
         this.maxChars = maxChars;
         this.chunk = chunk;
+        this.questionsOut = questionsOut;
+        this.pairsOut = pairsOut;
     }
 
     /** One unit of work: a record, the texts it needs embedded, and the embedder. */
@@ -54,7 +57,7 @@ final class TextEmbedding {
             QuestionPosted q = (QuestionPosted) item.event();
             QuestionEmbedded out = new QuestionEmbedded(QuestionEmbedded.SCHEMA_VERSION, q.questionId(), q.text(),
                     FloatVector.wrap(vectors.get(0)), e.name(), e.version(), System.currentTimeMillis());
-            return OutRecord.of(Topics.QUESTIONS_EMBEDDED, q.questionId(), Json.toBytes(out));
+            return OutRecord.of(questionsOut, q.questionId(), Json.toBytes(out));
         });
     }
 
@@ -69,7 +72,7 @@ final class TextEmbedding {
             PairEmbedded out = new PairEmbedded(PairEmbedded.SCHEMA_VERSION, p.pairId(), p.leftId(), p.rightId(),
                     FloatVector.wrap(vectors.get(0)), FloatVector.wrap(vectors.get(1)), e.name(), e.version(),
                     System.currentTimeMillis());
-            return OutRecord.of(Topics.PAIRS_EMBEDDED, r(item).key() != null ? r(item).key() : p.pairId(), Json.toBytes(out));
+            return OutRecord.of(pairsOut, r(item).key() != null ? r(item).key() : p.pairId(), Json.toBytes(out));
         });
     }
 

@@ -54,6 +54,11 @@ final class PairScorer {
             try {
                 PairEmbedded p = CODEC.decode(r.value());
                 validate(p, model.dimension());
+                if (model.embedder() != null && p.embedder() != null && !model.embedder().equals(p.embedder())) {
+                    throw new InvalidEventException(RejectReason.UNKNOWN_MODEL, "pair was embedded with " + p.embedder()
+                            + " but " + model.meta().name() + " v" + model.meta().version() + " was trained on "
+                            + model.embedder() + " vectors");
+                }
                 Valid v = new Valid(r, p);
                 valid.add(v);
                 slots[i] = v;

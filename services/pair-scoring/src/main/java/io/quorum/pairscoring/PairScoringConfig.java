@@ -28,6 +28,24 @@ public interface PairScoringConfig {
     @WithDefault("5")
     int maxWaitMs();
 
+    /** Duplicate search over {@code quorum.questions.embedded}. */
+    Duplicates duplicates();
+
+    /** Duplicate search settings. */
+    interface Duplicates {
+        /** Whether this instance indexes questions and answers on {@code quorum.duplicates.found}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Nearest known questions re-scored by the pair model for each new question. */
+        @WithDefault("10")
+        int topK();
+
+        /** Consumer group whose committed offsets mark the questions already answered. */
+        @WithDefault("pair-scoring-duplicates")
+        String group();
+    }
+
     /** How long a batch waits for a first model version before it logs and keeps waiting, in seconds. */
     @WithDefault("30")
     int modelWaitSeconds();

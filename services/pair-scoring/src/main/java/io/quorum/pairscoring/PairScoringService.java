@@ -15,6 +15,8 @@ import io.quorum.shared.service.DeviceInfoGauge;
 import io.quorum.shared.service.InferenceConfig;
 import io.quorum.shared.service.ModelServing;
 import io.quorum.shared.topics.Topics;
+import io.quorum.pairscoring.search.DuplicateSearch;
+import io.quorum.pairscoring.search.DuplicatesRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -53,6 +55,8 @@ public class PairScoringService {
     private KafkaOutput output;
     private BatchMetrics metrics;
     private PairScorer scorer;
+    private DuplicateSearch search;
+    private DuplicatesRunner duplicates;
 
     void onStart(@Observes StartupEvent ev) {
         OnnxModelLoader onnx = new OnnxModelLoader(inference.options(), PairScorerSpec::check);
@@ -66,11 +70,40 @@ public class PairScoringService {
         metrics = new BatchMetrics(meters, inputTopic, config.model());
         scorer = new PairScorer(config.outputTopic());
         serving.register(manager);
+        if (config.duplicates().enabled()) {
+            search = new DuplicateSearch(config.duplicates().topK());
+            duplicates = new DuplicatesRunner(bootstrapServers, config.duplicates().group(), search, output, () -> {
+                ModelManager.Lease<ScoringModel> lease = awaitModel();
+                return new DuplicatesRunner.LeasedScorer() {
+                    @Override
+                    public DuplicateSearch.Scorer scorer() {
+                        return lease.model();
+                    }
+
+                    @Override
+                    public void close() {
+                        lease.close();
+                    }
+                };
+            });
+            duplicates.start();
+            io.micrometer.core.instrument.Gauge.builder("quorum.duplicates.indexed", search, DuplicateSearch::size)
+                    .description("Questions in the duplicate-search index").register(meters);
+            io.micrometer.core.instrument.FunctionCounter.builder("quorum.duplicates.answered", duplicates,
+                    DuplicatesRunner::answered).description("New questions answered on quorum.duplicates.found")
+                    .register(meters);
+        }
         LOG.infof("pair-scoring: %s -> %s, model %s (%s), batches of up to %d records", inputTopic, config.outputTopic(),
                 config.model(), config.follow(), config.maxBatchSize());
     }
 
     void onStop(@Observes ShutdownEvent ev) {
+        if (duplicates != null) {
+            duplicates.close();
+        }
+        if (search != null) {
+            search.close();
+        }
         if (output != null) {
             output.close();
         }
@@ -103,5 +136,9 @@ public class PairScoringService {
 
     ModelManager<ScoringModel> manager() {
         return manager;
+    }
+
+    DuplicatesRunner duplicates() {
+        return duplicates;
     }
 }

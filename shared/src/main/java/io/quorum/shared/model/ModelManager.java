@@ -4,12 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.quorum.shared.events.ArtifactRef;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.metrics.Metrics;
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +33,6 @@ import org.jboss.logging.Logger;
 public final class ModelManager<M extends AutoCloseable> implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
-    private static final int FETCH_ATTEMPTS = 3;
 
     /** Load state of one version in this service. */
     public enum LoadState { LOADING, SERVING, RETIRED, REFUSED }
@@ -236,57 +231,7 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
     }
 
     private Path fetchAndVerify(ModelPublished target) throws ModelRejectedException {
-        List<ArtifactRef> artifacts = target.artifacts().isEmpty()
-                ? List.of(new ArtifactRef(ModelPublisher.PRIMARY, target.uri(), target.sha256(), target.sizeBytes()))
-                : target.artifacts();
-        boolean primaryListed = artifacts.stream()
-                .anyMatch(a -> a.uri().equals(target.uri()) && a.sha256().equals(target.sha256()));
-        if (!primaryListed) {
-            throw new ModelRejectedException("sha256", "announcement is inconsistent: primary artifact " + target.uri()
-                    + " with sha256 " + target.sha256() + " is not among its artifacts");
-        }
-        Path dir = cacheDir.resolve(name).resolve(Integer.toString(target.version()));
-        for (ArtifactRef a : artifacts) {
-            Path local = dir.resolve(a.name());
-            try {
-                if (Files.exists(local) && Hashing.sha256(local).equals(a.sha256())) {
-                    continue;
-                }
-                fetch(URI.create(a.uri()), local);
-                String actual = Hashing.sha256(local);
-                if (!actual.equals(a.sha256())) {
-                    Files.deleteIfExists(local);
-                    throw new ModelRejectedException("sha256", "sha256 mismatch for " + a.name() + ": announced "
-                            + a.sha256() + ", content has " + actual);
-                }
-            } catch (IOException e) {
-                throw new ModelRejectedException("fetch", "cannot fetch " + a.name() + " from " + a.uri() + ": " + e, e);
-            }
-        }
-        return dir;
-    }
-
-    private void fetch(URI uri, Path local) throws IOException, ModelRejectedException {
-        ModelStore store = stores.stream().filter(s -> s.handles(uri)).findFirst().orElseThrow(
-                () -> new ModelRejectedException("fetch", "no model store handles " + uri));
-        IOException last = null;
-        for (int attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
-            try {
-                store.fetch(uri, local);
-                return;
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw e; // permanent
-            } catch (IOException e) {
-                last = e;
-                try {
-                    Thread.sleep(200L * attempt);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
-        throw last;
+        return ArtifactFetcher.fetch(target, stores, cacheDir.resolve(name).resolve(Integer.toString(target.version())));
     }
 
     @Override

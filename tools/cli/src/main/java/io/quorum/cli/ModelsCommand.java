@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 
 /** Lists, shows and publishes model versions. */
 @Command(name = "models", description = "List model versions and aliases; show one; publish an ONNX file.",
-        subcommands = {ModelsCommand.Show.class, ModelsCommand.Publish.class})
+        subcommands = {ModelsCommand.Show.class, ModelsCommand.Publish.class, Bootstrap.class})
 final class ModelsCommand implements Callable<Integer> {
 
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());

@@ -219,9 +219,11 @@ public final class JobRunner implements AutoCloseable {
                                    Gate.Result verdict, Path work, long trainingMillis) throws IOException {
         Path onnx = Files.write(work.resolve(ModelPublisher.PRIMARY), trained.onnx());
         List<ModelStore.Artifact> extra = new ArrayList<>();
-        Path zip = work.resolve("model-dl4j.zip");
-        ModelSerializer.writeModel(trained.network(), zip.toFile(), true);
-        extra.add(new ModelStore.Artifact("model-dl4j.zip", zip));
+        if (trained.network() != null) {
+            Path zip = work.resolve("model-dl4j.zip");
+            ModelSerializer.writeModel(trained.network(), zip.toFile(), true);
+            extra.add(new ModelStore.Artifact("model-dl4j.zip", zip));
+        }
         if (trained.gradientOnnx() != null) {
             extra.add(new ModelStore.Artifact("gradient.onnx", Files.write(work.resolve("gradient.onnx"), trained.gradientOnnx())));
         }

@@ -29,8 +29,6 @@ public class JobsResource {
 
     @Inject
     TrainerService trainer;
-    @Inject
-    Jobs jobs;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -55,7 +53,7 @@ public class JobsResource {
     @Path("/kinds")
     public Map<String, Object> kinds() {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (TrainingJob j : jobs.all()) {
+        for (TrainingJob j : trainer.catalog().all().values()) {
             out.put(j.name(), Map.of("description", j.description(), "parameters", j.parameters()));
         }
         return out;

@@ -10,21 +10,30 @@ import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.kafka.OutRecord;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelRegistry;
+import io.quorum.shared.service.InferenceConfig;
 import io.quorum.shared.service.ModelsConfig;
 import io.quorum.shared.topics.Topics;
+import io.quorum.trainer.data.LabeledPairStore;
+import io.quorum.trainer.data.LocalEmbedders;
+import io.quorum.trainer.data.TextPairSource;
 import io.quorum.trainer.jobs.JobCatalog;
+import io.quorum.trainer.jobs.PairScorerJob;
 import io.quorum.trainer.jobs.TrainingJob;
+import io.quorum.trainer.jobs.WordVectorsJob;
 import io.quorum.trainer.run.JobRunner;
+import io.quorum.trainer.run.RetrainTrigger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-/** Owns the job runner: its catalog, model store, registry and progress topic. */
+/** Owns the job runner: its catalog, model store, registry, progress topic, labelled data and retrain trigger. */
 @ApplicationScoped
 public class TrainerService {
 
@@ -35,9 +44,9 @@ public class TrainerService {
     @Inject
     ModelsConfig models;
     @Inject
-    MeterRegistry meters;
+    InferenceConfig inference;
     @Inject
-    Jobs jobs;
+    MeterRegistry meters;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -45,20 +54,38 @@ public class TrainerService {
     private KafkaOutput output;
     private ModelRegistry registry;
     private JobRunner runner;
+    private JobCatalog catalog;
+    private LabeledPairStore labeled;
+    private RetrainTrigger retrain;
 
     void onStart(@Observes StartupEvent ev) {
         output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), "trainer");
         registry = new ModelRegistry(bootstrapServers);
         Path data = config.dataDir().filter(s -> !s.isBlank()).map(Path::of).orElse(DataDir.root());
-        List<TrainingJob> kinds = jobs.all();
-        runner = new JobRunner(new JobCatalog(kinds), new FileSystemModelStore(Path.of(models.storeDir())), registry,
-                this::emit, new JobRunner.Settings(Path.of(config.workDir()), data, config.codeVersion(),
-                config.queueCapacity(), config.parityTolerance()), meters);
-        LOG.infof("trainer ready: jobs %s, data %s, store %s", kinds.stream().map(TrainingJob::name).toList(), data,
-                models.storeDir());
+        FileSystemModelStore store = new FileSystemModelStore(Path.of(models.storeDir()));
+        Path cache = Path.of(models.cacheDir()).resolve("trainer");
+        try {
+            labeled = new LabeledPairStore(Path.of(config.retrain().store()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TextPairSource texts = new TextPairSource(new RegistryEmbedders(registry, List.of(store), cache, inference.options()),
+                cache.resolve("vectors"), labeled.file());
+        LocalEmbedders local = new LocalEmbedders(data, cache, inference.options(), 42);
+        List<TrainingJob> kinds = List.of(new PairScorerJob(List.of(texts)), new WordVectorsJob(texts, local));
+        catalog = new JobCatalog(kinds);
+        runner = new JobRunner(catalog, store, registry, this::emit, new JobRunner.Settings(Path.of(config.workDir()), data,
+                config.codeVersion(), config.queueCapacity(), config.parityTolerance()), meters);
+        retrain = new RetrainTrigger(config.retrain().afterLabels(), config.retrain().every(), config.retrain().job(),
+                config.retrain().params(), runner::submit);
+        LOG.infof("trainer ready: jobs %s, data %s, store %s, labelled pairs in %s", catalog.all().keySet(), data,
+                models.storeDir(), labeled.file());
     }
 
     void onStop(@Observes ShutdownEvent ev) {
+        if (retrain != null) {
+            retrain.close();
+        }
         if (runner != null) {
             runner.close();
         }
@@ -76,6 +103,18 @@ public class TrainerService {
 
     public JobRunner runner() {
         return runner;
+    }
+
+    public JobCatalog catalog() {
+        return catalog;
+    }
+
+    LabeledPairStore labeled() {
+        return labeled;
+    }
+
+    RetrainTrigger retrain() {
+        return retrain;
     }
 
     KafkaOutput output() {

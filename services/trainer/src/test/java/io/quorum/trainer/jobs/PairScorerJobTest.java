@@ -18,10 +18,14 @@ class PairScorerJobTest {
     @TempDir
     Path work;
 
+    private LocalJobContext ctx(Map<String, String> params, long seed) {
+        return new LocalJobContext("test-job", params, seed, io.quorum.shared.data.DataDir.root(), work, line -> { });
+    }
+
     @Test
     void trainsExportsAndCalibratesOnGeneratedPairs() throws Exception {
         for (long seed : new long[] {7, 42}) {
-            TestContext ctx = new TestContext(Map.of("n", "800", "dim", "8", "hidden", "16", "epochs", "8"), seed, work);
+            LocalJobContext ctx = ctx(Map.of("n", "800", "dim", "8", "hidden", "16", "epochs", "8"), seed);
             TrainedModel m = new PairScorerJob(List.of()).run(ctx);
             System.out.println("seed " + seed + ": " + m.metrics());
             assertThat(m.parity()).isLessThanOrEqualTo(1e-4);
@@ -33,7 +37,7 @@ class PairScorerJobTest {
                 assertThat(Double.parseDouble(s.metadata().get(PairScorerSpec.META_THRESHOLD)))
                         .isEqualTo(m.metrics().get("threshold"));
             }
-            assertThat(ctx.progress).isNotEmpty();
+            assertThat(ctx.progress()).isNotEmpty();
         }
     }
 
@@ -46,7 +50,7 @@ class PairScorerJobTest {
                 Map.of("head", "features"))) {
             var params = new java.util.HashMap<>(Map.of("n", "600", "dim", "8", "hidden", "16", "epochs", "4"));
             params.putAll(variant);
-            TrainedModel m = new PairScorerJob(List.of()).run(new TestContext(params, 3, work));
+            TrainedModel m = new PairScorerJob(List.of()).run(ctx(params, 3));
             assertThat(m.parity()).as(variant.toString()).isLessThanOrEqualTo(1e-4);
             assertThat(m.metrics().get("accuracy")).as(variant.toString()).isGreaterThan(0.6);
             assertThat(m.properties().get("architecture")).contains(variant.values().iterator().next());
@@ -55,12 +59,12 @@ class PairScorerJobTest {
 
     @Test
     void cancellationAndBadParametersStopTheJob() {
-        TestContext ctx = new TestContext(Map.of("n", "5000", "epochs", "100"), 1, work);
-        ctx.cancelled.set(true);
+        LocalJobContext ctx = ctx(Map.of("n", "5000", "epochs", "100"), 1);
+        ctx.cancel();
         assertThatThrownBy(() -> new PairScorerJob(List.of()).run(ctx)).isInstanceOf(JobCancelledException.class);
-        assertThatThrownBy(() -> new PairScorerJob(List.of()).run(new TestContext(Map.of("bn", "sideways"), 1, work)))
+        assertThatThrownBy(() -> new PairScorerJob(List.of()).run(ctx(Map.of("bn", "sideways"), 1)))
                 .isInstanceOf(JobFailedException.class).hasMessageContaining("bn must be one of");
-        assertThatThrownBy(() -> new PairScorerJob(List.of()).run(new TestContext(Map.of("data", "x.tsv"), 1, work)))
+        assertThatThrownBy(() -> new PairScorerJob(List.of()).run(ctx(Map.of("data", "x.tsv"), 1)))
                 .isInstanceOf(JobFailedException.class).hasMessageContaining("x.tsv");
     }
 }

@@ -1,0 +1,83 @@
+package io.quorum.embedding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.events.ModelSignature;
+import io.quorum.shared.events.PairEmbedded;
+import io.quorum.shared.events.PairSubmitted;
+import io.quorum.shared.events.QuestionEmbedded;
+import io.quorum.shared.events.QuestionPosted;
+import io.quorum.shared.events.RejectReason;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.inference.OnnxSession;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.kafka.BatchResult;
+import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.topics.Topics;
+import io.quorum.testing.TestData;
+import io.quorum.text.TfidfW2vEmbedder;
+import io.quorum.text.TfidfW2vModel;
+import io.quorum.text.Vocabulary;
+import io.quorum.text.WordVectors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The embedding logic without Quarkus or a broker: order kept, one answer per record, reasons for bad ones. */
+class TextEmbeddingTest {
+
+    private static LoadedEmbedder glove() throws Exception {
+        WordVectors wv = WordVectors.read(TestData.require("glove-6B-50d-subset/glove.6B.50d.first2445.txt"));
+        List<String> corpus = List.of("how do i learn to write", "what is the best way to learn", "the people of the city");
+        Vocabulary v = Vocabulary.build(corpus, wv::contains);
+        var e = new TfidfW2vEmbedder("tfidf-w2v", OnnxSession.open(TfidfW2vModel.build(v, wv, "tfidf", Map.of()),
+                InferenceOptions.cpu(1)), v);
+        ModelPublished meta = new ModelPublished(1, "tfidf-w2v", 3, "champion", "file:/x", "abc", 1, List.of(),
+                new ModelSignature(List.of(), List.of()), null, null, null, 0);
+        return new LoadedEmbedder(meta, e);
+    }
+
+    private static InRecord rec(String topic, long offset, String key, byte[] value) {
+        return new InRecord(topic, 0, offset, key, value, 0);
+    }
+
+    @Test
+    void pairsAreAnsweredInOrderWithVectorsOrReasons() throws Exception {
+        try (LoadedEmbedder e = glove()) {
+            TextEmbedding logic = new TextEmbedding(50, 2, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED);
+            List<InRecord> in = new ArrayList<>();
+            in.add(rec(Topics.PAIRS, 0, "p0", Json.toBytes(PairSubmitted.of("p0", "how do I learn", "best way to learn"))));
+            in.add(rec(Topics.PAIRS, 1, "p1", Json.toBytes(PairSubmitted.of("p1", "   ", "x"))));
+            in.add(rec(Topics.PAIRS, 2, "p2", Json.toBytes(PairSubmitted.of("p2", "y".repeat(51), "x"))));
+            in.add(rec(Topics.PAIRS, 3, "p3", Json.toBytes(new PairSubmitted(1, "p3", null, "a", null, "b", "nope", 0))));
+            in.add(rec(Topics.PAIRS, 4, "p4", Json.toBytes(PairSubmitted.of("p4", "the city", "people of the city"))));
+            in.add(rec(Topics.PAIRS, 5, "p5", Json.toBytes(PairSubmitted.of("p5", "zzqx qqzx", "the"))));
+            BatchResult r = logic.pairs(in, "tfidf-w2v", name -> name.equals("tfidf-w2v") ? e : null);
+            assertThat(r.outputs()).extracting(o -> o.key()).containsExactly("p0", "p4", "p5");
+            assertThat(r.deadLetters()).extracting(d -> d.reason())
+                    .containsExactly(RejectReason.EMPTY_TEXT, RejectReason.TEXT_TOO_LONG, RejectReason.UNKNOWN_MODEL);
+            PairEmbedded p0 = Json.fromBytes(r.outputs().get(0).value(), PairEmbedded.class);
+            assertThat(p0.embedder()).isEqualTo("tfidf-w2v");
+            assertThat(p0.embedderVersion()).isEqualTo(3);
+            assertThat(p0.left().dim()).isEqualTo(50);
+            PairEmbedded p5 = Json.fromBytes(r.outputs().get(2).value(), PairEmbedded.class);
+            assertThat(p5.left().firstNonFinite()).isEqualTo(-1);
+            assertThat(e.embedder().oov().textsWithoutKnownTokens()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void questionsKeepTheirIdAndText() throws Exception {
+        try (LoadedEmbedder e = glove()) {
+            TextEmbedding logic = new TextEmbedding(10_000, 64, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED);
+            BatchResult r = logic.questions(List.of(rec(Topics.QUESTIONS, 0, "q1",
+                    Json.toBytes(QuestionPosted.of("q1", "How do I learn?")))), "tfidf-w2v", n -> e);
+            QuestionEmbedded q = Json.fromBytes(r.outputs().get(0).value(), QuestionEmbedded.class);
+            assertThat(q.questionId()).isEqualTo("q1");
+            assertThat(q.text()).isEqualTo("How do I learn?");
+            assertThat(r.outputs().get(0).topic()).isEqualTo(Topics.QUESTIONS_EMBEDDED);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.quorum.trainer.ablation;
+
+import io.quorum.shared.data.DataDir;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.json.Json;
+import io.quorum.trainer.data.LocalEmbedders;
+import io.quorum.trainer.data.TextPairSource;
+import io.quorum.trainer.jobs.LocalJobContext;
+import io.quorum.trainer.jobs.PairScorerJob;
+import io.quorum.trainer.jobs.TrainedModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./quorum ablation pairs --data FILE}: the seed post's two tables on the data given, by k-fold cross
+ * validation (every configuration sees the same folds and seed): word-vector source and TF-IDF weighting, then the
+ * architecture variants on GloVe + TF-IDF; plus pretrained sentence embeddings (MiniLM) to beat them. Prints a
+ * Markdown table (mean and standard deviation over folds) and writes it with the raw per-fold metrics as JSON.
+ */
+public final class AblationMain {
+
+    /** One row: a name, the seed's reported QQP accuracy (if any), and the job parameters. */
+    record Config(String table, String name, String seedQqp, Map<String, String> params) {
+    }
+
+    static List<Config> grid() {
+        String best = "depth=3 residual=true bn=before concat=true";
+        List<Config> g = new ArrayList<>();
+        g.add(new Config("A", "self-trained word2vec, mean + Siamese", "0.69 (Gensim)", p("embedder=mean-w2v vectors=self " + best)));
+        g.add(new Config("A", "pretrained GloVe, mean + Siamese", "0.72 (Spacy)", p("embedder=mean-w2v vectors=glove " + best)));
+        g.add(new Config("A", "pretrained GloVe + TF-IDF + Siamese", "0.79", p("embedder=tfidf-w2v vectors=glove " + best)));
+        g.add(new Config("A", "self-trained word2vec + TF-IDF + Siamese", "-", p("embedder=tfidf-w2v vectors=self " + best)));
+        g.add(new Config("A", "MiniLM + Siamese (seed head)", "-", p("embedder=minilm " + best)));
+        g.add(new Config("A", "MiniLM + Siamese, feature head", "-", p("embedder=minilm head=features " + best)));
+        g.add(new Config("A", "MiniLM int8 + Siamese, feature head", "-", p("embedder=minilm-q head=features " + best)));
+        String tfidf = "embedder=tfidf-w2v vectors=glove ";
+        g.add(new Config("B", "2 layers net", "0.67", p(tfidf + "depth=2 residual=false bn=none concat=false")));
+        g.add(new Config("B", "3 layers net + adam", "0.74", p(tfidf + "depth=3 residual=false bn=none concat=false")));
+        g.add(new Config("B", "3 layers resnet (after relu BN) + adam", "0.77", p(tfidf + "depth=3 residual=true bn=after concat=false")));
+        g.add(new Config("B", "3 layers resnet (before relu BN) + adam", "0.78", p(tfidf + "depth=3 residual=true bn=before concat=false")));
+        g.add(new Config("B", "... + dropout", "0.75", p(tfidf + "depth=3 residual=true bn=before concat=false dropout=0.2")));
+        g.add(new Config("B", "... + layer concat", "0.79", p(tfidf + "depth=3 residual=true bn=before concat=true")));
+        g.add(new Config("B", "... + unit_norm + cosine distance", "fail", p(tfidf + "depth=3 residual=true bn=before concat=true distance=cosine")));
+        return g;
+    }
+
+    private static Map<String, String> p(String s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String kv : s.trim().split("\\s+")) {
+            int eq = kv.indexOf('=');
+            m.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return m;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        String data = opts.get("data");
+        if (data == null) {
+            System.err.println("usage: ablation --data FILE [--format auto|qqp|mrpc] [--folds 5] [--epochs 20] [--batch 128] [--only A|B|name]"
+                    + " [--out DIR] [--threads 2]");
+            System.exit(2);
+        }
+        int folds = Integer.parseInt(opts.getOrDefault("folds", "5"));
+        Path out = Path.of(opts.getOrDefault("out", "runtime/ablation"));
+        Path work = Files.createDirectories(out.resolve("work"));
+        Path dataDir = DataDir.root();
+        InferenceOptions ort = InferenceOptions.cpu(Integer.parseInt(opts.getOrDefault("threads", "2")));
+        LocalEmbedders local = new LocalEmbedders(dataDir, out.resolve("cache"), ort, 42);
+        TextPairSource source = new TextPairSource(local, out.resolve("cache/vectors"), work.resolve("none.jsonl"));
+        PairScorerJob job = new PairScorerJob(List.of(source));
+        String only = opts.get("only");
+
+        List<Map<String, Object>> results = new ArrayList<>();
+        StringBuilder md = new StringBuilder();
+        md.append("| table | configuration | seed (QQP acc.) | accuracy | F1 | log loss | ROC AUC |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        long started = System.nanoTime();
+        for (Config c : grid()) {
+            if (only != null && !only.equals(c.table()) && !c.name().contains(only)) {
+                continue;
+            }
+            List<Map<String, Double>> perFold = new ArrayList<>();
+            for (int fold = 0; fold < folds; fold++) {
+                Map<String, String> params = new LinkedHashMap<>(c.params());
+                params.put("data", data);
+                params.put("format", opts.getOrDefault("format", "auto"));
+                params.put("fold", Integer.toString(fold));
+                params.put("folds", Integer.toString(folds));
+                params.put("epochs", opts.getOrDefault("epochs", "20"));
+                params.put("batch", opts.getOrDefault("batch", "128"));
+                if (opts.containsKey("rows")) {
+                    params.put("rows", opts.get("rows"));
+                }
+                LocalJobContext ctx = new LocalJobContext("ablation", params, 42, dataDir, work, line -> { });
+                long t0 = System.nanoTime();
+                TrainedModel m = job.run(ctx);
+                perFold.add(m.metrics());
+                System.err.printf("[ablation] %-45s fold %d/%d: accuracy %.4f f1 %.4f logloss %.4f auc %.4f (%.0f s)%n",
+                        c.name(), fold + 1, folds, m.metrics().get("accuracy"), m.metrics().get("f1"),
+                        m.metrics().get("logloss"), m.metrics().get("auc"), (System.nanoTime() - t0) / 1e9);
+                System.gc();
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("table", c.table());
+            row.put("configuration", c.name());
+            row.put("seedQqpAccuracy", c.seedQqp());
+            row.put("params", c.params());
+            row.put("folds", perFold);
+            for (String k : List.of("accuracy", "f1", "logloss", "auc")) {
+                row.put(k, stats(perFold, k));
+            }
+            results.add(row);
+            md.append(String.format("| %s | %s | %s | %s | %s | %s | %s |%n", c.table(), c.name(), c.seedQqp(),
+                    fmt(row.get("accuracy")), fmt(row.get("f1")), fmt(row.get("logloss")), fmt(row.get("auc"))));
+        }
+        Files.createDirectories(out);
+        String stamp = Instant.now().toString().replace(':', '-');
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("data", data);
+        report.put("folds", folds);
+        report.put("seed", 42);
+        report.put("minutes", Math.round((System.nanoTime() - started) / 6e10 * 10) / 10.0);
+        report.put("results", results);
+        Files.writeString(out.resolve("ablation-" + stamp + ".json"), Json.toPrettyString(report));
+        Files.writeString(out.resolve("ablation-" + stamp + ".md"), md.toString());
+        System.out.print(md);
+    }
+
+    static Map<String, Double> stats(List<Map<String, Double>> folds, String key) {
+        double mean = folds.stream().mapToDouble(f -> f.get(key)).average().orElse(Double.NaN);
+        double var = folds.stream().mapToDouble(f -> Math.pow(f.get(key) - mean, 2)).sum() / Math.max(1, folds.size() - 1);
+        return Map.of("mean", mean, "std", Math.sqrt(var));
+    }
+
+    @SuppressWarnings("unchecked")
+    static String fmt(Object stats) {
+        Map<String, Double> s = (Map<String, Double>) stats;
+        return String.format("%.3f ± %.3f", s.get("mean"), s.get("std"));
+    }
+}

@@ -1,0 +1,42 @@
+package io.quorum.trainer.service;
+
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.model.ArtifactFetcher;
+import io.quorum.shared.model.ModelRegistry;
+import io.quorum.shared.model.ModelStore;
+import io.quorum.shared.model.RegistryState;
+import io.quorum.text.Embedders;
+import io.quorum.trainer.data.EmbedderResolver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Resolves embedders for training jobs from the registry: the champion version of the named embedder, fetched and
+ * hash-verified like a serving service does, so a scorer is trained on exactly the vectors it will be served.
+ */
+final class RegistryEmbedders implements EmbedderResolver {
+
+    private final ModelRegistry registry;
+    private final List<ModelStore> stores;
+    private final Path cache;
+    private final InferenceOptions options;
+
+    RegistryEmbedders(ModelRegistry registry, List<ModelStore> stores, Path cache, InferenceOptions options) {
+        this.registry = registry;
+        this.stores = stores;
+        this.cache = cache;
+        this.options = options;
+    }
+
+    @Override
+    public Resolved resolve(String name, String vectors, List<String> corpus) throws Exception {
+        RegistryState state = registry.snapshot(Duration.ofSeconds(30));
+        ModelPublished meta = state.resolve(name, RegistryState.ALIAS_CHAMPION).orElseThrow(() -> new IllegalArgumentException(
+                "embedder " + name + " has no champion version in the registry (./quorum up publishes minilm and minilm-q; "
+                        + "./quorum train word-vectors publishes tfidf-w2v)"));
+        Path dir = ArtifactFetcher.fetch(meta, stores, cache.resolve(name).resolve(Integer.toString(meta.version())));
+        return new Resolved(Embedders.load(meta, dir, options), meta.version(), name + " v" + meta.version());
+    }
+}

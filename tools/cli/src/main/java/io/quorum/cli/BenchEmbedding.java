@@ -1,0 +1,170 @@
+package io.quorum.cli;
+
+import io.quorum.shared.data.DataDir;
+import io.quorum.shared.data.LabeledPair;
+import io.quorum.shared.data.PairFileReader;
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.events.QuestionPosted;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.model.ModelRegistry;
+import io.quorum.shared.model.RegistryState;
+import io.quorum.shared.topics.TopicAdmin;
+import io.quorum.shared.topics.TopicSpec;
+import io.quorum.shared.topics.Topics;
+import io.quorum.text.Embedder;
+import io.quorum.text.Embedders;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench embedding}: sentences per second of MiniLM (fp32 and int8) in process versus through an embedding
+ * service instance over Kafka ({@code QuestionPosted} in, {@code QuestionEmbedded} out), with the same ONNX Runtime
+ * threads, measured side by side in one run; prints JSON.
+ */
+@Command(name = "embedding", description = "Benchmark MiniLM embedding: in process vs through the service over Kafka (fp32, int8).")
+final class BenchEmbedding implements Callable<Integer> {
+
+    @Mixin
+    Connection connection;
+
+    @Option(names = "--sentences", defaultValue = "2000", description = "sentences per measurement")
+    int sentences;
+
+    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads, in process and in the service")
+    int threads;
+
+    @Option(names = "--data", description = "text source (QQP/MRPC file); default the MRPC training split in QUORUM_DATA_DIR")
+    Path data;
+
+    @Option(names = "--service-jar", defaultValue = "services/embedding/target/quarkus-app/quarkus-run.jar")
+    Path serviceJar;
+
+    @Option(names = "--runtime", defaultValue = "runtime")
+    Path runtime;
+
+    @Override
+    public Integer call() throws Exception {
+        Path file = data != null ? data : DataDir.resolve("mrpc/msr_paraphrase_train.txt");
+        List<String> texts = new ArrayList<>(new LinkedHashSet<>(texts(PairFileReader.read(file, PairFileReader.Format.AUTO).pairs())));
+        if (texts.size() < sentences) {
+            throw new IllegalArgumentException(file + " has only " + texts.size() + " distinct texts");
+        }
+        texts = texts.subList(0, sentences);
+        ModelResolver models;
+        RegistryState state;
+        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+            state = registry.snapshot(Duration.ofSeconds(30));
+            models = new ModelResolver(state, connection.store(), runtime.resolve("cache/cli"));
+        }
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("benchmark", "embedding");
+        out.put("startedAt", Instant.now().toString());
+        out.put("sentences", sentences);
+        out.put("threads", threads);
+        out.put("texts", file.toString());
+        List<String> topics = new ArrayList<>();
+        try (TopicAdmin admin = new TopicAdmin(connection.bootstrap())) {
+            for (String name : List.of("minilm", "minilm-q")) {
+                ModelPublished meta = state.resolve(name, RegistryState.ALIAS_CHAMPION).orElseThrow(() ->
+                        new IllegalStateException(name + " is not in the registry; ./quorum up publishes it"));
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("model", name + " v" + meta.version());
+                double inProcess;
+                try (Embedder e = Embedders.load(meta, models.fetch(meta), InferenceOptions.cpu(threads))) {
+                    embedAll(e, texts.subList(0, Math.min(300, texts.size())));
+                    long t0 = System.nanoTime();
+                    embedAll(e, texts);
+                    inProcess = texts.size() / ((System.nanoTime() - t0) / 1e9);
+                }
+                r.put("inProcessSentencesPerSecond", round(inProcess));
+                System.err.printf("[bench] %s in process: %.1f sentences/s%n", name, inProcess);
+
+                String in = Topics.BENCH_PREFIX + run + "." + name + ".questions";
+                String outTopic = Topics.BENCH_PREFIX + run + "." + name + ".questions.embedded";
+                String unusedPairs = Topics.BENCH_PREFIX + run + "." + name + ".pairs";
+                List<String> mine = List.of(in, outTopic, unusedPairs, Topics.dlq(in), Topics.dlq(unusedPairs));
+                topics.addAll(mine);
+                admin.ensure(mine.stream().map(t -> new TopicSpec(t, 3, false, false, 3_600_000L)).toList());
+                Map<String, String> props = new LinkedHashMap<>();
+                props.put("kafka.bootstrap.servers", connection.bootstrap());
+                props.put("mp.messaging.incoming.questions-in.topic", in);
+                props.put("mp.messaging.incoming.questions-in.group.id", "bench-" + run + "-" + name);
+                props.put("mp.messaging.incoming.pairs-in.topic", unusedPairs);
+                props.put("mp.messaging.incoming.pairs-in.group.id", "bench-" + run + "-" + name + "-pairs");
+                props.put("quorum.embedding.questions-embedder", name);
+                props.put("quorum.embedding.pairs-embedder", name);
+                props.put("quorum.embedding.extra-embedders", "");
+                props.put("quorum.embedding.questions-output-topic", outTopic);
+                props.put("quorum.embedding.follow", "version:" + meta.version());
+                props.put("quorum.inference.intra-op-threads", Integer.toString(threads));
+                props.put("quorum.models.store-dir", connection.store().root().toString());
+                props.put("quorum.models.cache-dir", runtime.resolve("cache/bench").toAbsolutePath().toString());
+                Flow flow = new Flow(connection.bootstrap());
+                double viaService;
+                try (ServiceProcess svc = ServiceProcess.start(serviceJar, List.of("-Xmx512m"), props,
+                        runtime.resolve("logs/bench-embedding-" + name + ".log"), Duration.ofSeconds(180))) {
+                    flow.run(in, outTopic, "warm-", payloads("warm-", texts.subList(0, Math.min(300, texts.size()))), 0,
+                            Duration.ofSeconds(600));
+                    Flow.Result res = flow.run(in, outTopic, "s-", payloads("s-", texts), 0, Duration.ofSeconds(1200));
+                    viaService = res.perSecond();
+                }
+                r.put("serviceSentencesPerSecond", round(viaService));
+                r.put("serviceOverInProcess", Math.round(viaService / inProcess * 1000) / 1000.0);
+                r.put("target>=0.8", viaService / inProcess >= 0.8);
+                System.err.printf("[bench] %s through the service: %.1f sentences/s (%.2f x)%n", name, viaService,
+                        viaService / inProcess);
+                out.put(name.equals("minilm") ? "fp32" : "int8", r);
+            }
+        } finally {
+            try (TopicAdmin admin = new TopicAdmin(connection.bootstrap())) {
+                admin.admin().deleteTopics(topics);
+            }
+        }
+        String json = Json.toPrettyString(out);
+        Files.createDirectories(runtime.resolve("bench"));
+        Files.writeString(runtime.resolve("bench").resolve("embedding-" + run + ".json"), json);
+        System.out.println(json);
+        return 0;
+    }
+
+    private static void embedAll(Embedder e, List<String> texts) {
+        for (int from = 0; from < texts.size(); from += 64) {
+            e.embed(texts.subList(from, Math.min(texts.size(), from + 64)));
+        }
+    }
+
+    private static List<byte[]> payloads(String prefix, List<String> texts) {
+        List<byte[]> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            out.add(Json.toBytes(new QuestionPosted(QuestionPosted.SCHEMA_VERSION, prefix + i, texts.get(i), null,
+                    System.currentTimeMillis())));
+        }
+        return out;
+    }
+
+    static List<String> texts(List<LabeledPair> pairs) {
+        List<String> t = new ArrayList<>();
+        for (LabeledPair p : pairs) {
+            t.add(p.left());
+            t.add(p.right());
+        }
+        return t;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}

@@ -1,0 +1,68 @@
+package io.quorum.cli;
+
+import io.quorum.shared.events.Lineage;
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.model.ModelPublisher;
+import io.quorum.shared.model.ModelRegistry;
+import io.quorum.shared.model.ModelStore;
+import io.quorum.shared.model.PairScorerSpec;
+import io.quorum.shared.model.RegistryState;
+import io.quorum.text.EmbedderPublishing;
+import io.quorum.text.Embedders;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Publishes the models a fresh installation needs when the registry lacks them: the pretrained MiniLM embedders
+ * (fp32 and int8) and the bundled default pair scorer (trained by Quorum's trainer on MRPC, see its model card).
+ */
+@Command(name = "bootstrap", description = "Publish the bundled default models the registry lacks (minilm, minilm-q, pair-scorer).")
+final class Bootstrap implements Callable<Integer> {
+
+    @Mixin
+    Connection connection;
+
+    @Option(names = "--defaults", defaultValue = "models", description = "folder of bundled default models")
+    Path defaults;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+            RegistryState state = registry.snapshot(Duration.ofSeconds(30));
+            ModelPublisher publisher = new ModelPublisher(connection.store(), registry);
+            for (Embedders.Bundled b : Embedders.Bundled.values()) {
+                if (state.model(b.modelName).isEmpty()) {
+                    ModelPublished p = EmbedderPublishing.publishBundled(b, publisher, RegistryState.ALIAS_CHAMPION);
+                    System.err.printf("bootstrap: published %s v%d (pretrained all-MiniLM-L6-v2, %s)%n", p.name(), p.version(), b.precision);
+                }
+            }
+            Path dir = defaults.resolve("pair-scorer-default");
+            if (state.model(PairScorerSpec.MODEL_NAME).isEmpty() && Files.exists(dir.resolve(ModelPublisher.PRIMARY))) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> card = Json.mapper().readValue(dir.resolve("model-card.json").toFile(), Map.class);
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                ((Map<String, Object>) card.getOrDefault("metrics", Map.of())).forEach((k, v) -> metrics.put(k, ((Number) v).doubleValue()));
+                Map<String, String> props = new LinkedHashMap<>();
+                ((Map<String, Object>) card.getOrDefault("properties", Map.of())).forEach((k, v) -> props.put(k, String.valueOf(v)));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> data = (Map<String, Object>) card.getOrDefault("data", Map.of());
+                ModelPublished p = publisher.publish(new ModelPublisher.Request(PairScorerSpec.MODEL_NAME,
+                        dir.resolve(ModelPublisher.PRIMARY), List.of(new ModelStore.Artifact("model-card.json", dir.resolve("model-card.json"))),
+                        metrics, new Lineage(null, "bundled default (" + card.get("job") + ")", String.valueOf(data.get("ref")),
+                        String.valueOf(data.get("sha256")), String.valueOf(card.get("codeVersion")), null), props,
+                        RegistryState.ALIAS_CHAMPION));
+                System.err.printf("bootstrap: published the default %s v%d (trained on %s)%n", p.name(), p.version(), data.get("ref"));
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,244 @@
+package io.quorum.cli;
+
+import io.quorum.shared.data.LabeledPair;
+import io.quorum.shared.data.PairFileReader;
+import io.quorum.shared.eval.BinaryMetrics;
+import io.quorum.shared.events.EventCodec;
+import io.quorum.shared.events.InvalidEventException;
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.events.PairScored;
+import io.quorum.shared.events.PairSubmitted;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.inference.OnnxSession;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.model.ModelRegistry;
+import io.quorum.shared.model.PairScorerSpec;
+import io.quorum.shared.topics.Topics;
+import io.quorum.text.Embedder;
+import io.quorum.text.Embedders;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code eval pairs}: how a registered pair scorer does on a labelled file. In process, it embeds with the exact
+ * embedder version the scorer was trained on and scores with ONNX Runtime; with {@code --via-kafka} it sends every
+ * pair through the running services ({@code quorum.pairs} to {@code quorum.pairs.scored}) and scores what comes back.
+ */
+@Command(name = "eval", description = "Evaluate the served pair scorer on a labelled QQP/MRPC file (JSON: n, accuracy, F1, log loss, ROC AUC, threshold).")
+final class EvalCommand implements Callable<Integer> {
+
+    private static final EventCodec<PairScored> SCORED = EventCodec.of(PairScored.class, PairScored.SCHEMA_VERSION);
+
+    @Mixin
+    Connection connection;
+
+    @Parameters(index = "0", description = "what to evaluate: pairs")
+    String what;
+
+    @Option(names = "--data", required = true, description = "labelled pairs file (QQP CSV/TSV or MRPC TSV)")
+    Path data;
+
+    @Option(names = "--format", defaultValue = "auto", description = "auto, qqp or mrpc")
+    String format;
+
+    @Option(names = "--embedder", description = "evaluate the scorer trained on this embedder (default: the champion's)")
+    String embedder;
+
+    @Option(names = "--model-version", description = "a specific pair-scorer version")
+    Integer modelVersion;
+
+    @Option(names = "--rows", description = "first N pairs only")
+    Integer rows;
+
+    @Option(names = "--via-kafka", description = "send the pairs through the running services instead of scoring in process")
+    boolean viaKafka;
+
+    @Option(names = "--timeout", defaultValue = "600", description = "seconds to wait for answers (--via-kafka)")
+    long timeout;
+
+    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads in process")
+    int threads;
+
+    @Option(names = "--runtime", defaultValue = "runtime")
+    Path runtime;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!what.equals("pairs")) {
+            throw new IllegalArgumentException("only 'eval pairs' exists");
+        }
+        PairFileReader.Result read = PairFileReader.read(data, PairFileReader.Format.parse(format));
+        List<LabeledPair> pairs = read.pairs().stream().filter(p -> p.label() >= 0).toList();
+        if (rows != null) {
+            pairs = pairs.subList(0, Math.min(rows, pairs.size()));
+        }
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("no labelled pairs in " + data);
+        }
+        ModelResolver models;
+        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+            models = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(), runtime.resolve("cache/cli"));
+        }
+        ModelPublished scorer = models.pairScorer(modelVersion, embedder);
+        ModelPublished emb = models.embedderFor(scorer);
+        long start = System.nanoTime();
+        double[] p = new double[pairs.size()];
+        int[] y = new int[pairs.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = pairs.get(i).label();
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        double threshold;
+        if (viaKafka) {
+            Map<Integer, Integer> versions = new TreeMap<>();
+            threshold = viaKafka(pairs, emb.name(), p, versions);
+            out.put("path", "via-kafka: " + Topics.PAIRS + " -> embedding -> pair-scoring -> " + Topics.PAIRS_SCORED);
+            out.put("servedVersions", versions);
+        } else {
+            threshold = inProcess(pairs, scorer, emb, models, p);
+            out.put("path", "in-process (ONNX Runtime)");
+        }
+        Map<String, Double> m = BinaryMetrics.compute(p, y, threshold);
+        out.put("data", data.toString());
+        out.put("n", pairs.size());
+        out.put("accuracy", m.get("accuracy"));
+        out.put("f1", m.get("f1"));
+        out.put("logloss", m.get("logloss"));
+        out.put("auc", m.get("auc"));
+        out.put("threshold", threshold);
+        out.put("precision", m.get("precision"));
+        out.put("recall", m.get("recall"));
+        out.put("model", scorer.name() + " v" + scorer.version());
+        out.put("embedder", emb.name() + " v" + emb.version());
+        out.put("seconds", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
+        System.out.println(Json.toPrettyString(out));
+        return 0;
+    }
+
+    private double inProcess(List<LabeledPair> pairs, ModelPublished scorer, ModelPublished emb, ModelResolver models,
+                             double[] p) throws Exception {
+        InferenceOptions ort = InferenceOptions.cpu(threads);
+        try (Embedder e = Embedders.load(emb, models.fetch(emb), ort);
+             OnnxSession s = OnnxSession.open(models.fetch(scorer).resolve("model.onnx"), ort)) {
+            List<String> texts = new ArrayList<>(new LinkedHashSet<>(texts(pairs)));
+            Map<String, float[]> vec = new HashMap<>();
+            for (int from = 0; from < texts.size(); from += 64) {
+                List<String> part = texts.subList(from, Math.min(texts.size(), from + 64));
+                float[][] v = e.embed(part);
+                for (int i = 0; i < part.size(); i++) {
+                    vec.put(part.get(i), v[i]);
+                }
+            }
+            int d = e.dimension();
+            for (int from = 0; from < pairs.size(); from += 512) {
+                int n = Math.min(pairs.size(), from + 512) - from;
+                float[] l = new float[n * d];
+                float[] r = new float[n * d];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(vec.get(pairs.get(from + i).left()), 0, l, i * d, d);
+                    System.arraycopy(vec.get(pairs.get(from + i).right()), 0, r, i * d, d);
+                }
+                float[] probs = s.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, io.quorum.shared.inference.FloatTensor.of(l, n, d),
+                        PairScorerSpec.INPUT_RIGHT, io.quorum.shared.inference.FloatTensor.of(r, n, d)), PairScorerSpec.OUTPUT).data();
+                for (int i = 0; i < n; i++) {
+                    p[from + i] = probs[i];
+                }
+            }
+            return PairScorerSpec.threshold(s.metadata());
+        }
+    }
+
+    private double viaKafka(List<LabeledPair> pairs, String embedderName, double[] p, Map<Integer, Integer> versions)
+            throws Exception {
+        String run = "eval-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        Properties cp = new Properties();
+        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrap());
+        cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        double threshold = Double.NaN;
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(Topics.PAIRS_SCORED, Duration.ofSeconds(15)).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            c.assign(parts);
+            c.seekToEnd(parts);
+            parts.forEach(c::position);
+            Properties pp = new Properties();
+            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrap());
+            pp.put(ProducerConfig.ACKS_CONFIG, "all");
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < pairs.size(); i++) {
+                    LabeledPair lp = pairs.get(i);
+                    PairSubmitted s = new PairSubmitted(PairSubmitted.SCHEMA_VERSION, run + i, lp.leftId(), lp.left(),
+                            lp.rightId(), lp.right(), embedderName, System.currentTimeMillis());
+                    producer.send(new ProducerRecord<>(Topics.PAIRS, s.pairId(), Json.toBytes(s)));
+                }
+            }
+            int got = 0;
+            boolean[] seen = new boolean[pairs.size()];
+            long deadline = System.nanoTime() + Duration.ofSeconds(timeout).toNanos();
+            while (got < pairs.size()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + got + " of " + pairs.size() + " pairs came back on "
+                            + Topics.PAIRS_SCORED + " within " + timeout + " s (are embedding and pair-scoring up?)");
+                }
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.key() == null || !r.key().startsWith(run)) {
+                        continue;
+                    }
+                    int i = Integer.parseInt(r.key().substring(run.length()));
+                    try {
+                        PairScored s = SCORED.decode(r.value());
+                        if (!seen[i]) {
+                            seen[i] = true;
+                            got++;
+                            p[i] = s.probability();
+                            threshold = s.threshold();
+                            versions.merge(s.modelVersion(), 1, Integer::sum);
+                        }
+                    } catch (InvalidEventException e) {
+                        // not ours to judge
+                    }
+                }
+                if (got % 500 == 0 && got > 0) {
+                    System.err.printf("\r%d/%d scored", got, pairs.size());
+                }
+            }
+            System.err.println();
+        }
+        return threshold;
+    }
+
+    static List<String> texts(List<LabeledPair> pairs) {
+        List<String> t = new ArrayList<>();
+        for (LabeledPair p : pairs) {
+            t.add(p.left());
+            t.add(p.right());
+        }
+        return t;
+    }
+}

@@ -1,0 +1,71 @@
+package io.quorum.cli;
+
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.model.ArtifactFetcher;
+import io.quorum.shared.model.FileSystemModelStore;
+import io.quorum.shared.model.ModelRejectedException;
+import io.quorum.shared.model.PairScorerSpec;
+import io.quorum.shared.model.RegistryState;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Picks registry versions for the CLI and fetches them (hash-verified) into a local cache. */
+final class ModelResolver {
+
+    private final RegistryState state;
+    private final FileSystemModelStore store;
+    private final Path cache;
+
+    ModelResolver(RegistryState state, FileSystemModelStore store, Path cache) {
+        this.state = state;
+        this.store = store;
+        this.cache = cache;
+    }
+
+    /**
+     * The pair scorer to evaluate: {@code version} if given; else the champion when it was trained on {@code embedder}
+     * (or no embedder is asked for); else the latest version trained on {@code embedder}.
+     */
+    ModelPublished pairScorer(Integer version, String embedder) {
+        var h = state.model(PairScorerSpec.MODEL_NAME).orElseThrow(() ->
+                new IllegalStateException("no pair-scorer in the registry: ./quorum up publishes the default one"));
+        if (version != null) {
+            return h.version(version).orElseThrow(() -> new IllegalArgumentException("pair-scorer has no version " + version));
+        }
+        Optional<ModelPublished> champion = h.alias(RegistryState.ALIAS_CHAMPION);
+        if (embedder == null) {
+            return champion.orElseGet(() -> h.latest().orElseThrow());
+        }
+        if (champion.isPresent() && embedder.equals(embedderOf(champion.get()))) {
+            return champion.get();
+        }
+        return h.versions().descendingMap().values().stream().filter(v -> embedder.equals(embedderOf(v))).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no pair-scorer version was trained on " + embedder
+                        + " vectors; train one: ./quorum train pair-scorer --data FILE embedder=" + embedder));
+    }
+
+    static String embedderOf(ModelPublished scorer) {
+        return scorer.properties().get(PairScorerSpec.META_EMBEDDER);
+    }
+
+    /** The embedder version a scorer was trained on (the recorded version, else the embedder's champion). */
+    ModelPublished embedderFor(ModelPublished scorer) {
+        String name = embedderOf(scorer);
+        if (name == null) {
+            throw new IllegalStateException("pair-scorer v" + scorer.version() + " was not trained on text embeddings "
+                    + "(data: " + (scorer.lineage() == null ? "?" : scorer.lineage().dataRef()) + ")");
+        }
+        String v = scorer.properties().get(PairScorerSpec.META_EMBEDDER_VERSION);
+        if (v != null) {
+            return state.resolve(name, Integer.parseInt(v)).orElseThrow(() ->
+                    new IllegalStateException("embedder " + name + " v" + v + " is not in the registry"));
+        }
+        return state.resolve(name, RegistryState.ALIAS_CHAMPION).orElseThrow(() ->
+                new IllegalStateException("embedder " + name + " has no champion in the registry"));
+    }
+
+    Path fetch(ModelPublished meta) throws ModelRejectedException {
+        return ArtifactFetcher.fetch(meta, List.of(store), cache.resolve(meta.name()).resolve(Integer.toString(meta.version())));
+    }
+}

@@ -4,6 +4,7 @@ import io.quorum.shared.topics.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.List;
+import java.util.Optional;
 
 /** Settings of the embedding service ({@code quorum.embedding.*}). */
 @ConfigMapping(prefix = "quorum.embedding")
@@ -25,9 +26,9 @@ public interface EmbeddingConfig {
     @WithDefault("minilm")
     String pairsEmbedder();
 
-    /** Further embedders records may ask for by name (loaded and kept serving too). */
+    /** Further embedders records may ask for by name (loaded and kept serving too); empty for none. */
     @WithDefault("minilm-q,tfidf-w2v")
-    List<String> extraEmbedders();
+    Optional<List<String>> extraEmbedders();
 
     /** Which version of each embedder to serve: an alias ({@code champion}) or {@code version:<n>}. */
     @WithDefault("champion")

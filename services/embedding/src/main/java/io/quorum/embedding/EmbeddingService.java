@@ -64,7 +64,7 @@ public class EmbeddingService {
         Set<String> names = new LinkedHashSet<>();
         names.add(config.questionsEmbedder());
         names.add(config.pairsEmbedder());
-        config.extraEmbedders().stream().map(String::trim).filter(s -> !s.isEmpty()).forEach(names::add);
+        config.extraEmbedders().orElse(List.of()).stream().map(String::trim).filter(s -> !s.isEmpty()).forEach(names::add);
         for (String name : names) {
             ModelManager<LoadedEmbedder> m = new ModelManager<>(name, ModelSelector.parse(config.follow()), serving.stores(),
                     serving.cacheDir(SERVICE), (meta, dir) -> load(meta, dir), meters);

@@ -65,6 +65,15 @@ public final class Dl4jOnnxExporter {
      */
     public static byte[] export(ComputationGraph net, Map<String, long[]> inputShapes, Map<String, String> outputNames,
                                 Map<String, String> metadata) {
+        return export(net, inputShapes, outputNames, metadata, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #export(ComputationGraph, Map, Map, Map)}, also exposing the named vertices as extra outputs
+     * ({@code <vertex>__<branch>}), to compare intermediate values with DL4J when a parity check fails.
+     */
+    public static byte[] export(ComputationGraph net, Map<String, long[]> inputShapes, Map<String, String> outputNames,
+                                Map<String, String> metadata, java.util.Set<String> expose) {
         ComputationGraphConfiguration conf = net.getConfiguration();
         OnnxGraph g = OnnxGraph.create("quorum-graph");
         LayerMapper m = new LayerMapper(g);
@@ -86,6 +95,12 @@ public final class Dl4jOnnxExporter {
                 inputs.add(values.get(in));
             }
             values.put(name, vertex(m, net, name, vertex, inputs));
+            if (expose.contains(name)) {
+                List<LayerMapper.Value> v = values.get(name);
+                for (int b = 0; b < v.size(); b++) {
+                    g.output(g.identity(v.get(b).name()), name + "__" + b, batched(v.get(b).shape()));
+                }
+            }
         }
         for (String out : conf.getNetworkOutputs()) {
             List<LayerMapper.Value> v = values.get(out);

@@ -271,7 +271,8 @@ public final class GradientExporter {
         if (bn.isUseLogStd()) {
             float[] l = LayerMapper.flat(params.get("log10stdev"));
             for (int i = 0; i < n; i++) {
-                std[i] = (float) Math.pow(10.0, l[i]);
+                double sd = Math.pow(10.0, l[i]);
+                std[i] = (float) Math.sqrt(sd * sd + bn.getEps());
             }
         } else {
             float[] var = LayerMapper.flat(params.get("var"));

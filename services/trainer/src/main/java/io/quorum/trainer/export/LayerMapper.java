@@ -172,7 +172,9 @@ final class LayerMapper {
         if (bn.isUseLogStd()) {
             float[] log10std = flat(params.get("log10stdev"));
             for (int i = 0; i < n; i++) {
-                std[i] = (float) Math.pow(10.0, log10std[i]);
+                // DL4J squares 10^log10stdev into a variance and adds eps at inference, like the var parameterisation
+                double sd = Math.pow(10.0, log10std[i]);
+                std[i] = (float) Math.sqrt(sd * sd + bn.getEps());
             }
         } else {
             float[] var = flat(params.get("var"));

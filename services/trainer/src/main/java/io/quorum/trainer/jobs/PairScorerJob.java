@@ -274,7 +274,8 @@ public final class PairScorerJob implements TrainingJob {
         if (!Double.isFinite(a) || !Double.isFinite(c) || a <= 0) {
             return new double[] {1, 0};
         }
-        a = Math.max(0.05, Math.min(10, a));
+        // bounded: a sharper logistic would also magnify float32 rounding beyond the export's parity bound
+        a = Math.max(0.05, Math.min(5, a));
         c = Math.max(-10, Math.min(10, c));
         INDArray w = net.getLayer("out").getParam("W");
         INDArray b = net.getLayer("out").getParam("b");
@@ -352,6 +353,15 @@ public final class PairScorerJob implements TrainingJob {
         }
     }
 
+    /**
+     * Batch norm with Keras' epsilon (1e-3, as in the seed's code) rather than DL4J's 1e-5: a unit whose running
+     * variance is tiny would otherwise divide float32 rounding differences by ~3e-3 and push the ONNX export past
+     * its 1e-4 parity bound.
+     */
+    static BatchNormalization batchNorm() {
+        return new BatchNormalization.Builder().eps(1e-3).build();
+    }
+
     /** The network shape, from the job parameters. */
     record Architecture(int depth, int hidden, boolean residual, String bn, double dropout, boolean concat,
                         String distance, String head) {
@@ -380,7 +390,7 @@ public final class PairScorerJob implements TrainingJob {
                 switch (bn) {
                     case "before" -> {
                         g.addLayer(d, new DenseLayer.Builder().nOut(hidden).activation(Activation.IDENTITY).build(), prev);
-                        g.addLayer("bn" + i, new BatchNormalization.Builder().build(), d);
+                        g.addLayer("bn" + i, batchNorm(), d);
                         String pre = "bn" + i;
                         if (res) {
                             g.addVertex("res" + i, new ElementWiseVertex(ElementWiseVertex.Op.Add), pre, prev);
@@ -391,7 +401,7 @@ public final class PairScorerJob implements TrainingJob {
                     }
                     case "after" -> {
                         g.addLayer(d, new DenseLayer.Builder().nOut(hidden).activation(Activation.RELU).build(), prev);
-                        g.addLayer("bn" + i, new BatchNormalization.Builder().build(), d);
+                        g.addLayer("bn" + i, batchNorm(), d);
                         out = "bn" + i;
                         if (res) {
                             g.addVertex("res" + i, new ElementWiseVertex(ElementWiseVertex.Op.Add), out, prev);
@@ -419,7 +429,7 @@ public final class PairScorerJob implements TrainingJob {
                 g.addVertex("concat", new MergeVertex(), layerOutputs.toArray(String[]::new));
                 tower = "concat";
                 if (!bn.equals("none")) {
-                    g.addLayer("bn_concat", new BatchNormalization.Builder().build(), tower);
+                    g.addLayer("bn_concat", batchNorm(), tower);
                     tower = "bn_concat";
                 }
             }
@@ -433,19 +443,26 @@ public final class PairScorerJob implements TrainingJob {
                 a = "na";
                 b = "nb";
             }
-            g.addVertex("dist", new L2Vertex(), a, b);
             if (head.equals("features")) {
                 g.addVertex("diff", new ElementWiseVertex(ElementWiseVertex.Op.Subtract), a, b);
                 g.addVertex("sq", new ElementWiseVertex(ElementWiseVertex.Op.Product), "diff", "diff");
                 g.addVertex("prod", new ElementWiseVertex(ElementWiseVertex.Op.Product), a, b);
+                // the distance of the unit-normalised tower outputs (sqrt(2 - 2 cos)): bounded, so its float32 sum is
+                // exact enough for the 1e-4 export parity even on wide towers (a raw distance over 384 dims is not)
+                if (!distance.equals("cosine")) {
+                    g.addVertex("na", new L2NormalizeVertex(), a);
+                    g.addVertex("nb", new L2NormalizeVertex(), b);
+                }
+                g.addVertex("dist", new L2Vertex(), "na", "nb");
                 g.addVertex("features", new MergeVertex(), "sq", "prod", "dist");
-                g.addLayer("bn_features", new BatchNormalization.Builder().build(), "features");
+                g.addLayer("bn_features", batchNorm(), "features");
                 g.addLayer("head", new DenseLayer.Builder().nOut(64).activation(Activation.RELU).build(), "bn_features");
                 g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nOut(1)
                         .activation(Activation.SIGMOID).build(), "head");
             } else {
+                g.addVertex("dist", new L2Vertex(), a, b);
                 // the distance's scale depends on the tower width; standardising it keeps the logistic out of saturation
-                g.addLayer("bn_dist", new BatchNormalization.Builder().build(), "dist");
+                g.addLayer("bn_dist", batchNorm(), "dist");
                 g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nOut(1)
                         .activation(Activation.SIGMOID).weightInit(WeightInit.XAVIER).build(), "bn_dist");
             }

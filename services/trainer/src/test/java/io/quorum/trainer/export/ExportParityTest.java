@@ -99,6 +99,21 @@ class ExportParityTest {
         assertParity(net, 10);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void batchNormalizationWhereEpsilonMatters(boolean logStd) throws Exception {
+        MultiLayerNetwork net = trained(list()
+                .layer(new DenseLayer.Builder().nIn(10).nOut(8).activation(Activation.IDENTITY)
+                        .weightInit(new org.deeplearning4j.nn.weights.WeightInitNormal()).build())
+                .layer(new BatchNormalization.Builder().useLogStd(logStd).eps(1e-3).decay(0.5).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nOut(1).activation(Activation.SIGMOID).build())
+                .setInputType(InputType.feedForward(10)).build(), 10, 1, 10);
+        // running variances well below eps: any mishandling of eps shows
+        net.getLayer(1).getParam(logStd ? "log10stdev" : "var").assign(logStd ? Math.log10(Math.sqrt(1e-5)) : 1e-5);
+        net.getLayer(0).getParam("W").muli(1e-3);
+        assertParity(net, 10);
+    }
+
     @Test
     void dilatedConvolutionPoolingAndFlattenOnMnistShapes() throws Exception {
         MultiLayerNetwork net = trained(list()

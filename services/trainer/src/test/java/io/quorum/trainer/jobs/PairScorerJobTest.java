@@ -58,6 +58,21 @@ class PairScorerJobTest {
     }
 
     @Test
+    void exportsExactlyOnRealSentenceEmbeddings() throws Exception {
+        // MiniLM vectors of real MRPC sentences through both heads: the export must stay within the 1e-4 parity bound
+        var mrpc = io.quorum.testing.TestData.require("mrpc/msr_paraphrase_train.txt");
+        var local = new io.quorum.trainer.data.LocalEmbedders(io.quorum.shared.data.DataDir.root(), work.resolve("cache"),
+                io.quorum.shared.inference.InferenceOptions.cpu(2), 42);
+        var source = new io.quorum.trainer.data.TextPairSource(local, work.resolve("vectors"), work.resolve("labeled.jsonl"));
+        for (String head : List.of("features", "distance")) {
+            TrainedModel m = new PairScorerJob(List.of(source)).run(ctx(Map.of("data", mrpc.toString(), "rows", "800",
+                    "embedder", "minilm", "head", head, "epochs", "4"), 3));
+            assertThat(m.parity()).as(head + " head parity").isLessThanOrEqualTo(1e-4);
+            assertThat(m.properties()).containsEntry(PairScorerSpec.META_EMBEDDER, "minilm");
+        }
+    }
+
+    @Test
     void cancellationAndBadParametersStopTheJob() {
         LocalJobContext ctx = ctx(Map.of("n", "5000", "epochs", "100"), 1);
         ctx.cancel();

@@ -1,0 +1,220 @@
+package io.quorum.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quorum.cli.QuorumCli;
+import io.quorum.shared.data.LabeledPair;
+import io.quorum.shared.data.PairFileReader;
+import io.quorum.shared.events.DuplicatesFound;
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.events.PairLabeled;
+import io.quorum.shared.events.PairScored;
+import io.quorum.shared.events.PairSubmitted;
+import io.quorum.shared.events.QuestionPosted;
+import io.quorum.shared.events.TrainingProgress;
+import io.quorum.shared.events.TrainingRequested;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.model.RegistryState;
+import io.quorum.shared.topics.Topics;
+import io.quorum.testing.ServiceLauncher;
+import io.quorum.testing.TestData;
+import io.quorum.testing.TestKafka;
+import io.quorum.testing.TestProducer;
+import io.quorum.testing.TestRegistry;
+import io.quorum.testing.TopicReader;
+import io.quorum.text.EmbedderPublishing;
+import io.quorum.text.Embedders;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The duplicate-question pipeline as deployed: trainer, embedding and pair-scoring as their own JVMs on one real
+ * broker, the MRPC data, MiniLM from the registry. A pair scorer is trained in the test through the trainer; texts
+ * sent to {@code quorum.pairs} come back scored on {@code quorum.pairs.scored}; duplicate search finds a planted
+ * paraphrase among 1,000 questions; labelled pairs trigger a retrain; the eval command works in process and through
+ * Kafka on an MRPC slice.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineIT {
+
+    static ServiceLauncher trainer;
+    static ServiceLauncher embedding;
+    static ServiceLauncher scoring;
+    static List<LabeledPair> mrpc;
+    static Path mrpcFile;
+    static int scorerVersion;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mrpcFile = TestData.require("mrpc/msr_paraphrase_train.txt");
+        mrpc = PairFileReader.read(mrpcFile, PairFileReader.Format.AUTO).pairs();
+        RegistryState state = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
+        if (state.resolve("minilm", RegistryState.ALIAS_CHAMPION).isEmpty()) {
+            EmbedderPublishing.publishBundled(Embedders.Bundled.MINILM, TestRegistry.publisher(), RegistryState.ALIAS_CHAMPION);
+        }
+        trainer = ServiceLauncher.start("trainer", List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
+                "-Dorg.bytedeco.javacpp.maxphysicalbytes=2g"), Map.of("quorum.trainer.data-dir", mrpcFile.getParent().getParent().toString(),
+                "quorum.trainer.retrain.after-labels", "40", "quorum.trainer.retrain.store",
+                Files.createTempDirectory("labels").resolve("labeled.jsonl").toString(), "quorum.trainer.retrain.params.epochs", "2"));
+        embedding = ServiceLauncher.start("embedding", List.of("-Xmx512m"), Map.of("quorum.embedding.extra-embedders", ""));
+        scoring = ServiceLauncher.start("pair-scoring", List.of("-Xmx384m"), Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        for (ServiceLauncher s : new ServiceLauncher[] {trainer, embedding, scoring}) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    static TrainingProgress awaitJob(TopicReader progress, java.util.function.Predicate<String> jobId) {
+        ConsumerRecord<String, byte[]> done = progress.await(1, Duration.ofSeconds(600), r -> r.key() != null
+                && jobId.test(r.key()) && Json.fromBytes(r.value(), TrainingProgress.class).state().terminal()).get(0);
+        return Json.fromBytes(done.value(), TrainingProgress.class);
+    }
+
+    @Test
+    @Order(1)
+    void aScorerTrainedOnMrpcWithMiniLmServesTextPairsEndToEnd() throws Exception {
+        TrainingRequested req = new TrainingRequested(TrainingRequested.SCHEMA_VERSION, "pipe-" + UUID.randomUUID(), "pair-scorer",
+                Map.of("data", "mrpc/msr_paraphrase_train.txt", "rows", "800", "embedder", "minilm", "head", "features",
+                        "epochs", "4", "min-accuracy", "0", "max-logloss", "10", "max-regression", "10"), 3, "test", 0);
+        TrainingProgress done;
+        try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer p = new TestProducer()) {
+            p.sendSync(Topics.TRAINING_REQUESTED, req.jobId(), Json.toBytes(req));
+            done = awaitJob(progress, req.jobId()::equals);
+        }
+        assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        assertThat(done.promoted()).isTrue();
+        scorerVersion = done.modelVersion();
+        ModelPublished scorer = TestRegistry.registry().snapshot(Duration.ofSeconds(30))
+                .resolve("pair-scorer", scorerVersion).orElseThrow();
+        assertThat(scorer.properties()).containsEntry("quorum.embedder", "minilm").containsKey("quorum.embedder.version");
+        await().atMost(Duration.ofSeconds(120)).until(() -> scoring.get("/models").contains("\"version\":" + scorerVersion)
+                && scoring.httpStatus("/q/health/ready") == 200 && embedding.httpStatus("/q/health/ready") == 200);
+
+        String prefix = "pipe-" + UUID.randomUUID() + "-";
+        try (TopicReader out = TopicReader.fromNow(Topics.PAIRS_SCORED); TestProducer p = new TestProducer()) {
+            for (int i = 0; i < 50; i++) {
+                LabeledPair lp = mrpc.get(1000 + i);
+                p.send(Topics.PAIRS, prefix + i, Json.toBytes(new PairSubmitted(PairSubmitted.SCHEMA_VERSION, prefix + i,
+                        lp.leftId(), lp.left(), lp.rightId(), lp.right(), null, System.currentTimeMillis())));
+            }
+            p.flush();
+            List<ConsumerRecord<String, byte[]>> scored = out.await(50, Duration.ofSeconds(120), r -> r.key().startsWith(prefix));
+            for (ConsumerRecord<String, byte[]> r : scored) {
+                PairScored s = Json.fromBytes(r.value(), PairScored.class);
+                assertThat(s.modelVersion()).isEqualTo(scorerVersion);
+                assertThat(s.embedder()).isEqualTo("minilm");
+                assertThat(s.probability()).isBetween(0.0, 1.0);
+                assertThat(s.leftId()).isNotBlank();
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void duplicateSearchFindsAPlantedParaphraseAmongAThousandQuestions() {
+        String run = "dup-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        List<String> corpus = new ArrayList<>(new LinkedHashSet<>(mrpc.stream().map(LabeledPair::left).toList())).subList(0, 999);
+        try (TopicReader found = TopicReader.fromNow(Topics.DUPLICATES_FOUND); TestProducer p = new TestProducer()) {
+            for (int i = 0; i < corpus.size(); i++) {
+                p.send(Topics.QUESTIONS, run + i, Json.toBytes(QuestionPosted.of(run + i, corpus.get(i))));
+            }
+            String original = run + "original";
+            p.send(Topics.QUESTIONS, original, Json.toBytes(QuestionPosted.of(original,
+                    "How can I learn the Java programming language fast?")));
+            p.flush();
+            // every question is answered once indexed; wait for the corpus before asking the new one
+            found.await(1000, Duration.ofSeconds(300), r -> r.key().startsWith(run));
+            String asked = run + "asked";
+            p.sendSync(Topics.QUESTIONS, asked, Json.toBytes(QuestionPosted.of(asked,
+                    "What is the fastest way to learn the Java programming language?")));
+            DuplicatesFound answer = Json.fromBytes(found.await(1, Duration.ofSeconds(60), r -> asked.equals(r.key())).get(0).value(),
+                    DuplicatesFound.class);
+            assertThat(answer.candidates()).isNotEmpty();
+            assertThat(answer.candidates().get(0).questionId()).isEqualTo(original);
+            assertThat(answer.candidates().get(0).probability()).isGreaterThanOrEqualTo(answer.threshold());
+            assertThat(answer.searched()).isGreaterThan(1);
+            assertThat(answer.modelVersion()).isEqualTo(scorerVersion);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void labelledPairsAreKeptAndTriggerARetrain() {
+        try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer p = new TestProducer()) {
+            for (int i = 0; i < 40; i++) {
+                LabeledPair lp = mrpc.get(2000 + i);
+                p.send(Topics.PAIRS_LABELED, "label-" + i, Json.toBytes(new PairLabeled(PairLabeled.SCHEMA_VERSION,
+                        "label-" + UUID.randomUUID(), lp.leftId(), lp.rightId(), lp.left(), lp.right(), lp.label(), "test", 0)));
+            }
+            p.flush();
+            TrainingProgress retrain = awaitJob(progress, id -> id.startsWith("retrain-"));
+            assertThat(retrain.job()).isEqualTo("pair-scorer");
+            assertThat(retrain.state()).as(retrain.message()).isIn(TrainingProgress.State.PUBLISHED, TrainingProgress.State.FAILED);
+            if (retrain.state() == TrainingProgress.State.FAILED) {
+                // 40 pairs can be too few to train on, but the job must have read them
+                assertThat(retrain.message()).doesNotContain("no labelled pairs collected");
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void evalCommandScoresAnMrpcSliceInProcessAndThroughKafka() throws Exception {
+        JsonNode inProcess = eval(false);
+        assertThat(inProcess.get("n").asInt()).isEqualTo(120);
+        assertThat(inProcess.get("accuracy").asDouble()).isBetween(0.0, 1.0);
+        assertThat(inProcess.get("auc").asDouble()).isGreaterThan(0.5);
+        assertThat(inProcess.get("model").asText()).isEqualTo("pair-scorer v" + scorerVersion);
+        JsonNode viaKafka = eval(true);
+        assertThat(viaKafka.get("n").asInt()).isEqualTo(120);
+        assertThat(viaKafka.get("servedVersions").has(Integer.toString(scorerVersion))).isTrue();
+        // the served path and the in-process path agree
+        assertThat(viaKafka.get("accuracy").asDouble()).isCloseTo(inProcess.get("accuracy").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(viaKafka.get("logloss").asDouble()).isCloseTo(inProcess.get("logloss").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    private static JsonNode eval(boolean viaKafka) throws Exception {
+        List<String> args = new ArrayList<>(List.of("eval", "pairs", "--data", mrpcFile.toString(), "--rows", "120",
+                "--bootstrap", TestKafka.bootstrapServers(), "--store", TestRegistry.storeRoot().toString(),
+                "--runtime", Files.createTempDirectory("cli").toString()));
+        if (viaKafka) {
+            args.add("--via-kafka");
+        }
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            rc = new picocli.CommandLine(new QuorumCli()).execute(args.toArray(String[]::new));
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(rc).as(captured.toString(StandardCharsets.UTF_8)).isZero();
+        return Json.mapper().readTree(captured.toByteArray());
+    }
+}

@@ -65,7 +65,7 @@ public final class AblationMain {
         }
         String data = opts.get("data");
         if (data == null) {
-            System.err.println("usage: ablation --data FILE [--format auto|qqp|mrpc] [--folds 5] [--epochs 20] [--batch 128] [--only A|B|name]"
+            System.err.println("usage: ablation --data FILE [--format auto|qqp|mrpc] [--folds 5] [--epochs 20] [--batch 128] [--only A|B|name] [--extra 'k=v ...']"
                     + " [--out DIR] [--threads 2]");
             System.exit(2);
         }
@@ -91,6 +91,9 @@ public final class AblationMain {
             List<Map<String, Double>> perFold = new ArrayList<>();
             for (int fold = 0; fold < folds; fold++) {
                 Map<String, String> params = new LinkedHashMap<>(c.params());
+                if (opts.containsKey("extra")) {
+                    params.putAll(p(opts.get("extra")));
+                }
                 params.put("data", data);
                 params.put("format", opts.getOrDefault("format", "auto"));
                 params.put("fold", Integer.toString(fold));

@@ -42,7 +42,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * ({@code hidden} units, batch norm before or after ReLU, residual connections, dropout), optionally the
  * concatenation of every tower layer ("layer concat"), shared by both questions; then either the seed's head (a
  * logistic on the Euclidean or cosine distance of the two tower outputs) or the {@code features} head (a small MLP
- * on (a-b)^2, a*b and the distance). Adam, binary cross-entropy, early stopping on a dev split, the decision
+ * on (a-b)^2, a*b, the tower distance and the input distance). Adam, binary cross-entropy, early stopping on a dev split, the decision
  * threshold calibrated on that dev split, metrics on a validation split the network never saw.
  */
 public final class PairScorerJob implements TrainingJob {
@@ -454,7 +454,12 @@ public final class PairScorerJob implements TrainingJob {
                     g.addVertex("nb", new L2NormalizeVertex(), b);
                 }
                 g.addVertex("dist", new L2Vertex(), "na", "nb");
-                g.addVertex("features", new MergeVertex(), "sq", "prod", "dist");
+                // a skip connection from the inputs: the distance of the unit-normalised input vectors, so the head
+                // always has the raw embeddings' similarity (a strong paraphrase signal by itself) next to the tower's
+                g.addVertex("left_unit", new L2NormalizeVertex(), PairScorerSpec.INPUT_LEFT);
+                g.addVertex("right_unit", new L2NormalizeVertex(), PairScorerSpec.INPUT_RIGHT);
+                g.addVertex("input_dist", new L2Vertex(), "left_unit", "right_unit");
+                g.addVertex("features", new MergeVertex(), "sq", "prod", "dist", "input_dist");
                 g.addLayer("bn_features", batchNorm(), "features");
                 g.addLayer("head", new DenseLayer.Builder().nOut(64).activation(Activation.RELU).build(), "bn_features");
                 g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nOut(1)

@@ -19,6 +19,9 @@ public class ModelsReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("models");
+        if (serving.managers().isEmpty()) {
+            return b.up().withData("served models", "none").build(); // e.g. the trainer: it publishes, it does not serve
+        }
         boolean up = serving.registryCaughtUp();
         b.withData("registry", up ? "caught up" : "reading");
         for (ModelManager<?> m : serving.managers()) {

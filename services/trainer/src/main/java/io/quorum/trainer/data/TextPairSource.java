@@ -72,7 +72,9 @@ public final class TextPairSource implements PairVectorSource {
                 throw new JobFailedException("rows must be 'all' or a number, got '" + rows + "'");
             }
         }
-        refOut.put("file", file.toString());
+        Path dataDir = ctx.dataDir().toAbsolutePath().normalize();
+        Path abs = file.toAbsolutePath().normalize();
+        refOut.put("file", abs.startsWith(dataDir) ? "$QUORUM_DATA_DIR/" + dataDir.relativize(abs) : file.toString());
         refOut.put("rows", rows);
         return pairs;
     }

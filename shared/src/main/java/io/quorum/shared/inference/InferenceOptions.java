@@ -7,8 +7,11 @@ package io.quorum.shared.inference;
  * @param intraOpThreads threads used inside one operator (0 = ORT default: one per core)
  * @param interOpThreads threads used across independent operators (0 = ORT default)
  * @param cudaDeviceId   CUDA device ordinal when a GPU is used
+ * @param spinWait       whether ONNX Runtime's worker threads spin between operators (its default; faster, but
+ *                       CPU taken from co-located processes)
  */
-public record InferenceOptions(DevicePolicy device, int intraOpThreads, int interOpThreads, int cudaDeviceId) {
+public record InferenceOptions(DevicePolicy device, int intraOpThreads, int interOpThreads, int cudaDeviceId,
+                               boolean spinWait) {
 
     public InferenceOptions {
         if (device == null) {
@@ -17,6 +20,11 @@ public record InferenceOptions(DevicePolicy device, int intraOpThreads, int inte
         if (intraOpThreads < 0 || interOpThreads < 0 || cudaDeviceId < 0) {
             throw new IllegalArgumentException("thread counts and device id must be >= 0");
         }
+    }
+
+    /** With spinning worker threads, ONNX Runtime's default. */
+    public InferenceOptions(DevicePolicy device, int intraOpThreads, int interOpThreads, int cudaDeviceId) {
+        this(device, intraOpThreads, interOpThreads, cudaDeviceId, true);
     }
 
     /** CPU, one intra-op thread: deterministic and cheap, what tests and small models want. */

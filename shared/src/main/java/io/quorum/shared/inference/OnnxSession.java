@@ -71,6 +71,9 @@ public final class OnnxSession implements AutoCloseable {
             if (options.interOpThreads() > 0) {
                 so.setInterOpNumThreads(options.interOpThreads());
             }
+            String spin = options.spinWait() ? "1" : "0";
+            so.addConfigEntry("session.intra_op.allow_spinning", spin);
+            so.addConfigEntry("session.inter_op.allow_spinning", spin);
             choice = chooseDevice(so, options);
             OrtSession s = path != null ? env.createSession(path, so) : env.createSession(bytes, so);
             OnnxSession result = new OnnxSession(s, choice.device(), choice.reason());

@@ -90,9 +90,12 @@ final class BenchPairs implements Callable<Integer> {
         out.put("model", m);
 
         int dim;
+        String embedder;
         Map<String, Object> ort = new LinkedHashMap<>();
         try (OnnxSession session = OnnxSession.open(local, InferenceOptions.cpu(threads))) {
             dim = PairScorerSpec.dimension(session.signature());
+            // records must name the embedder the model was trained on, or the service dead-letters them
+            embedder = session.metadata().get(PairScorerSpec.META_EMBEDDER);
             m.put("dimension", dim);
             for (int b : new int[] {1, 32, 256}) {
                 ort.put("batch" + b, Map.of("pairsPerSecond", round(ortThroughput(session, dim, b))));
@@ -101,7 +104,7 @@ final class BenchPairs implements Callable<Integer> {
         }
         out.put("inProcessOrt", ort);
 
-        List<byte[]> payloads = payloads(records, dim);
+        List<byte[]> payloads = payloads(records, dim, embedder);
         double bytes = payloads.stream().mapToInt(a -> a.length).average().orElse(0);
         out.put("recordBytes", Math.round(bytes));
 
@@ -121,18 +124,24 @@ final class BenchPairs implements Callable<Integer> {
             try {
                 Flow flow = new Flow(bootstrap);
                 warmUp(flow, raw, raw, "warm-", payloads);
+                CpuMeter rawCpu = CpuMeter.start(null);
                 Flow.Result rawResult = flow.run(raw, raw, "raw-", payloads, 0, Duration.ofSeconds(600));
-                out.put("rawKafka", Map.of("records", rawResult.records(), "seconds", round(rawResult.seconds()),
-                        "recordsPerSecond", round(rawResult.perSecond())));
+                Map<String, Object> rawOut = new LinkedHashMap<>(Map.of("records", rawResult.records(),
+                        "seconds", round(rawResult.seconds()), "recordsPerSecond", round(rawResult.perSecond())));
+                rawOut.putAll(rawCpu.perRecord(rawResult.records()));
+                out.put("rawKafka", rawOut);
                 log("raw Kafka produce+consume: %.0f records/s", rawResult.perSecond());
 
                 Map<String, String> props = serviceProperties(bootstrap, store, in, scored, model.version(), run);
                 Flow.Result e2e;
+                Map<String, Object> e2eCpu;
                 Map<String, Object> latency;
                 try (ServiceProcess svc = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
                         runtime.resolve("logs/bench-pair-scoring-batched.log"), Duration.ofSeconds(120))) {
                     warmUp(flow, in, scored, "warm-", payloads);
+                    CpuMeter cpu = CpuMeter.start(svc.handle());
                     e2e = flow.run(in, scored, "e2e-", payloads, 0, Duration.ofSeconds(600));
+                    e2eCpu = cpu.perRecord(e2e.records());
                     log("end to end (batched): %.0f records/s", e2e.perSecond());
                     double rate = e2e.perSecond() / 2;
                     int n = (int) Math.min(payloads.size(), Math.max(1000, rate * latencySeconds));
@@ -142,8 +151,10 @@ final class BenchPairs implements Callable<Integer> {
                     latency.putAll(Latencies.summary(paced.latenciesNanos()));
                     log("latency at %.0f records/s: %s", rate, latency);
                 }
-                out.put("endToEnd", Map.of("records", e2e.records(), "seconds", round(e2e.seconds()),
-                        "recordsPerSecond", round(e2e.perSecond()), "maxBatchSize", 512));
+                Map<String, Object> e2eOut = new LinkedHashMap<>(Map.of("records", e2e.records(),
+                        "seconds", round(e2e.seconds()), "recordsPerSecond", round(e2e.perSecond()), "maxBatchSize", 512));
+                e2eOut.putAll(e2eCpu);
+                out.put("endToEnd", e2eOut);
                 out.put("latencyAtHalfMax", latency);
 
                 Map<String, String> perRecordProps = serviceProperties(bootstrap, store, in1, scored1, model.version(), run);
@@ -165,6 +176,12 @@ final class BenchPairs implements Callable<Integer> {
                 Map<String, Object> ratios = new LinkedHashMap<>();
                 ratios.put("endToEndOverMinOrtKafka", round3(e2e.perSecond() / floor));
                 ratios.put("batchedOverPerRecord", round3(e2e.perSecond() / single.perSecond()));
+                // the best ratio these cores allow: the raw Kafka path's CPU per record plus the service's own
+                if (rawOut.get("machineCpuMicrosPerRecord") instanceof Double rawMicros
+                        && e2eCpu.get("serviceCpuMicrosPerRecord") instanceof Double svcMicros) {
+                    int cores = Runtime.getRuntime().availableProcessors();
+                    ratios.put("cpuBoundEndToEndOverMinOrtKafka", round3(cores * 1e6 / (rawMicros + svcMicros) / floor));
+                }
                 out.put("ratios", ratios);
                 Map<String, Object> targets = new LinkedHashMap<>();
                 targets.put("endToEndOverMinOrtKafka>=0.7", e2e.perSecond() / floor >= 0.7);
@@ -237,7 +254,7 @@ final class BenchPairs implements Callable<Integer> {
         return pairs / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static List<byte[]> payloads(int n, int dim) {
+    private static List<byte[]> payloads(int n, int dim, String embedder) {
         Random rnd = new Random(7);
         List<byte[]> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -248,7 +265,7 @@ final class BenchPairs implements Callable<Integer> {
                 b[j] = (float) rnd.nextGaussian();
             }
             out.add(Json.toBytes(new PairEmbedded(PairEmbedded.SCHEMA_VERSION, "bench-" + i, "l" + i, "r" + i,
-                    FloatVector.wrap(a), FloatVector.wrap(b), "bench", 1, System.currentTimeMillis())));
+                    FloatVector.wrap(a), FloatVector.wrap(b), embedder, 1, System.currentTimeMillis())));
         }
         return out;
     }

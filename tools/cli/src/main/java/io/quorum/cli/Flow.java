@@ -1,6 +1,10 @@
 package io.quorum.cli;
 
+import io.quorum.shared.kafka.DeadLetter;
+import io.quorum.shared.topics.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
@@ -16,6 +20,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -57,8 +62,13 @@ final class Flow {
             p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
             p.put(ConsumerConfig.CLIENT_ID_CONFIG, "quorum-bench-reader-" + UUID.randomUUID());
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-                List<TopicPartition> parts = c.partitionsFor(out, Duration.ofSeconds(15)).stream()
-                        .map(i -> new TopicPartition(out, i.partition())).toList();
+                List<TopicPartition> parts = new ArrayList<>(c.partitionsFor(out, Duration.ofSeconds(15)).stream()
+                        .map(i -> new TopicPartition(out, i.partition())).toList());
+                // a service under test dead-letters what it cannot process: watch its DLQ to fail fast with the reason
+                String dlq = Topics.dlq(in);
+                if (!in.equals(out) && c.listTopics(Duration.ofSeconds(15)).containsKey(dlq)) {
+                    c.partitionsFor(dlq, Duration.ofSeconds(15)).forEach(i -> parts.add(new TopicPartition(dlq, i.partition())));
+                }
                 c.assign(parts);
                 c.seekToEnd(parts);
                 parts.forEach(c::position);
@@ -68,6 +78,11 @@ final class Flow {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(50))) {
                         long now = System.nanoTime();
                         String k = r.key();
+                        if (r.topic().equals(dlq) && k != null && k.startsWith(prefix)) {
+                            Header reason = r.headers().lastHeader(DeadLetter.HEADER_REASON);
+                            throw new IllegalStateException("record " + k + " was dead-lettered on " + dlq + ": "
+                                    + (reason == null ? "no reason header" : new String(reason.value(), StandardCharsets.UTF_8)));
+                        }
                         if (k != null && k.startsWith(prefix)) {
                             int i = Integer.parseInt(k, prefix.length(), k.length(), 10);
                             if (received[i] == 0) {

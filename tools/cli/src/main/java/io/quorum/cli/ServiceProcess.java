@@ -75,6 +75,11 @@ final class ServiceProcess implements AutoCloseable {
         return port;
     }
 
+    /** The service's OS process (its CPU time, for benchmarks). */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();

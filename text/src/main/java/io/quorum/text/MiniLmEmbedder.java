@@ -10,6 +10,9 @@ import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.inference.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +27,8 @@ public final class MiniLmEmbedder implements Embedder {
     public static final String TOKENIZER_FILE = "tokenizer.json";
     public static final int MAX_TOKENS = 256;
     public static final int DIM = 384;
+    /** Most texts per inference call inside {@link #embed}: enough to keep the cores busy, few enough to pad little. */
+    static final int BUCKET = 16;
 
     private final String name;
     private final OnnxSession session;
@@ -59,8 +64,39 @@ public final class MiniLmEmbedder implements Embedder {
         return DIM;
     }
 
+    /**
+     * Embeds {@code texts} in sub-batches of similar length (sorted by characters, at most {@link #BUCKET} texts
+     * each): a batch is padded to its longest text and attention costs the square of that length, so mixing a
+     * 10-token question with a 60-token one wastes most of the work. Results come back in input order.
+     */
     @Override
     public float[][] embed(List<String> texts) {
+        int n = texts.size();
+        if (n <= BUCKET) {
+            return embedPadded(texts);
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
+        float[][] out = new float[n][];
+        for (int from = 0; from < n; from += BUCKET) {
+            int to = Math.min(n, from + BUCKET);
+            List<String> bucket = new ArrayList<>(to - from);
+            for (int k = from; k < to; k++) {
+                bucket.add(texts.get(order[k]));
+            }
+            float[][] v = embedPadded(bucket);
+            for (int k = from; k < to; k++) {
+                out[order[k]] = v[k - from];
+            }
+        }
+        return out;
+    }
+
+    /** One inference over {@code texts} padded to the longest. */
+    private float[][] embedPadded(List<String> texts) {
         int n = texts.size();
         if (n == 0) {
             return new float[0][];

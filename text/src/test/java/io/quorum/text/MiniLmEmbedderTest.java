@@ -45,4 +45,24 @@ class MiniLmEmbedderTest {
             }
         }
     }
+
+    @Test
+    void lengthBucketsKeepTheInputOrder() throws Exception {
+        try (Embedder e = MiniLmEmbedder.load("minilm", Embedders.Bundled.MINILM.extractTo(dir.resolve("fp32b")),
+                InferenceOptions.cpu(2))) {
+            // more texts than one bucket, lengths deliberately out of order
+            List<String> texts = new java.util.ArrayList<>();
+            for (int i = 0; i < MiniLmEmbedder.BUCKET * 2 + 3; i++) {
+                texts.add("question " + i + " about" + " very long words".repeat((i * 7) % 11));
+            }
+            float[][] all = e.embed(texts);
+            assertThat(all).hasNumberOfRows(texts.size());
+            for (int i = 0; i < texts.size(); i += 5) {
+                float[] alone = e.embed(List.of(texts.get(i)))[0];
+                for (int d = 0; d < alone.length; d++) {
+                    assertThat(all[i][d]).as("text %d, dim %d", i, d).isCloseTo(alone[d], org.assertj.core.data.Offset.offset(1e-4f));
+                }
+            }
+        }
+    }
 }

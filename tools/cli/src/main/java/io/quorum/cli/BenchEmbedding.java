@@ -124,8 +124,15 @@ final class BenchEmbedding implements Callable<Integer> {
                         runtime.resolve("logs/bench-embedding-" + name + ".log"), Duration.ofSeconds(180))) {
                     flow.run(in, outTopic, "warm-", payloads("warm-", texts.subList(0, Math.min(300, texts.size()))), 0,
                             Duration.ofSeconds(600));
+                    double inferBefore = svc.metricSum("quorum_inference_seconds_sum");
+                    double batchesBefore = svc.metricSum("quorum_inference_seconds_count");
                     Flow.Result res = flow.run(in, outTopic, "s-", payloads("s-", texts), 0, Duration.ofSeconds(1200));
                     viaService = res.perSecond();
+                    // where the service's wall time went: inside inference calls, or between them
+                    double batches = svc.metricSum("quorum_inference_seconds_count") - batchesBefore;
+                    r.put("serviceInferenceShareOfWallTime",
+                            Math.round((svc.metricSum("quorum_inference_seconds_sum") - inferBefore) / res.seconds() * 1000) / 1000.0);
+                    r.put("serviceMeanBatch", batches > 0 ? round(res.records() / batches) : 0);
                 }
                 double after = inProcess(meta, modelDir, ort, texts);
                 System.err.printf("[bench] %s in process again: %.1f sentences/s%n", name, after);

@@ -75,6 +75,22 @@ final class ServiceProcess implements AutoCloseable {
         return port;
     }
 
+    /** Sum of every series of the Prometheus metric {@code name} on {@code /q/metrics} (all label sets). */
+    double metricSum(String name) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/metrics").toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(5000);
+        double sum = 0;
+        try (var in = c.getInputStream()) {
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return sum;
+    }
+
     /** The service's OS process (its CPU time, for benchmarks). */
     ProcessHandle handle() {
         return process.toHandle();

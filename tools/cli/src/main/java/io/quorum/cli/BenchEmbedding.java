@@ -122,8 +122,12 @@ final class BenchEmbedding implements Callable<Integer> {
                 double viaService;
                 try (ServiceProcess svc = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
                         runtime.resolve("logs/bench-embedding-" + name + ".log"), Duration.ofSeconds(180))) {
-                    flow.run(in, outTopic, "warm-", payloads("warm-", texts.subList(0, Math.min(300, texts.size()))), 0,
-                            Duration.ofSeconds(600));
+                    List<String> warm = texts.subList(0, Math.min(300, texts.size()));
+                    int[] round = {0};
+                    warmUp(name + " service", svc.handle(), () -> {
+                        String prefix = "warm" + round[0]++ + "-";
+                        return flow.run(in, outTopic, prefix, payloads(prefix, warm), 0, Duration.ofSeconds(600)).perSecond();
+                    });
                     double inferBefore = svc.metricSum("quorum_inference_seconds_sum");
                     double batchesBefore = svc.metricSum("quorum_inference_seconds_count");
                     Flow.Result res = flow.run(in, outTopic, "s-", payloads("s-", texts), 0, Duration.ofSeconds(1200));
@@ -160,10 +164,43 @@ final class BenchEmbedding implements Callable<Integer> {
 
     private static double inProcess(ModelPublished meta, Path dir, InferenceOptions ort, List<String> texts) throws Exception {
         try (Embedder e = Embedders.load(meta, dir, ort)) {
-            embedAll(e, texts.subList(0, Math.min(300, texts.size())));
+            List<String> warm = texts.subList(0, Math.min(300, texts.size()));
+            warmUp(meta.name() + " in process", ProcessHandle.current(), () -> {
+                long t0 = System.nanoTime();
+                embedAll(e, warm);
+                return warm.size() / ((System.nanoTime() - t0) / 1e9);
+            });
             long t0 = System.nanoTime();
             embedAll(e, texts);
             return texts.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** Something that runs a measured round and returns its rate. */
+    @FunctionalInterface
+    private interface Round {
+        double run() throws Exception;
+    }
+
+    /**
+     * Runs unmeasured rounds until the JIT compilers of {@code jvm} are quiet (under 3% of a core during a round) and
+     * two rounds in a row agree within 10%; at most 15 rounds. A freshly started service JVM keeps C1/C2 busy on the
+     * same 2 cores for tens of seconds, which a fixed warm-up under-counts.
+     */
+    private static void warmUp(String what, ProcessHandle jvm, Round round) throws Exception {
+        double previous = 0;
+        for (int i = 0; i < 15; i++) {
+            double jit0 = CpuMeter.compilerCpuSeconds(jvm);
+            long t0 = System.nanoTime();
+            double rate = round.run();
+            double jitShare = (CpuMeter.compilerCpuSeconds(jvm) - jit0) / ((System.nanoTime() - t0) / 1e9);
+            System.err.printf("[bench]   %s warm-up %d: %.1f sentences/s (JIT %.0f%% of a core)%n", what, i, rate,
+                    jitShare * 100);
+            boolean quiet = jit0 < 0 || jitShare < 0.03;
+            if (quiet && previous > 0 && Math.abs(rate - previous) / previous < 0.10) {
+                return;
+            }
+            previous = rate;
         }
     }
 

@@ -69,6 +69,36 @@ final class CpuMeter {
         }
     }
 
+    /**
+     * CPU seconds the JIT compiler threads ({@code C1/C2 CompilerThread}) of {@code process} have used, or -1 off
+     * Linux: a freshly started JVM compiles on the same cores for a while, and a benchmark should measure after.
+     */
+    static double compilerCpuSeconds(ProcessHandle process) {
+        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        double ticks = 0;
+        try (var dirs = Files.list(tasks)) {
+            for (Path t : dirs.toList()) {
+                try {
+                    if (!Files.readString(t.resolve("comm")).startsWith("C")) {
+                        continue;
+                    }
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) {
+                        continue;
+                    }
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+                } catch (IOException | RuntimeException e) {
+                    // thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return ticks / TICKS_PER_SECOND;
+    }
+
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
     }

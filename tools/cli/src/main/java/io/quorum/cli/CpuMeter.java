@@ -79,10 +79,7 @@ final class CpuMeter {
         try (var dirs = Files.list(tasks)) {
             for (Path t : dirs.toList()) {
                 try {
-                    if (!Files.readString(t.resolve("comm")).startsWith("C")) {
-                        continue;
-                    }
-                    String comm = Files.readString(t.resolve("comm")).trim();
+                    String comm = Files.readString(t.resolve("comm"));
                     if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) {
                         continue;
                     }

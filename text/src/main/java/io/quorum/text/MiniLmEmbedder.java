@@ -15,11 +15,21 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * all-MiniLM-L6-v2 (sentence-transformers) run directly on ONNX Runtime: the HuggingFace tokenizer (DJL's Rust
  * binding) pads each batch to its longest text and truncates at {@link #MAX_TOKENS}; the transformer's
  * {@code last_hidden_state} is mean-pooled over the attention mask and L2-normalised, as sentence-transformers does.
+ *
+ * <p>Parallelism: with {@code intraOpThreads = n > 1} the session runs single-threaded and {@link #embed} runs
+ * {@code n} length-sorted sub-batches at once (ONNX Runtime sessions accept concurrent runs). Small sub-batches leave
+ * little to split inside one operator, and a thread descheduled by a co-located process (broker, JIT, GC) then delays
+ * only its own sub-batch instead of every operator's barrier: measured on 2 cores, +15% (fp32) and +20% (int8)
+ * sentences/s over one run with 2 intra-op threads, and less loss under background load.
  */
 public final class MiniLmEmbedder implements Embedder {
 
@@ -34,24 +44,54 @@ public final class MiniLmEmbedder implements Embedder {
     private final OnnxSession session;
     private final HuggingFaceTokenizer tokenizer;
     private final boolean typeIds;
+    private final int workers;
+    /** Runs sub-batches beside the calling thread; null with one worker. */
+    private final ExecutorService pool;
 
+    /** One sub-batch at a time, on the calling thread. */
     public MiniLmEmbedder(String name, OnnxSession session, HuggingFaceTokenizer tokenizer) {
+        this(name, session, tokenizer, 1);
+    }
+
+    /** Up to {@code workers} sub-batches at once: the caller's thread and {@code workers - 1} pool threads. */
+    public MiniLmEmbedder(String name, OnnxSession session, HuggingFaceTokenizer tokenizer, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1");
+        }
         this.name = name;
         this.session = session;
         this.tokenizer = tokenizer;
         this.typeIds = session.signature().input("token_type_ids").isPresent();
+        this.workers = workers;
+        AtomicInteger id = new AtomicInteger();
+        this.pool = workers == 1 ? null : Executors.newFixedThreadPool(workers - 1, r -> {
+            Thread t = new Thread(r, "minilm-" + name + "-" + id.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** Loads {@code model.onnx} and {@code tokenizer.json} from {@code dir}. */
+    /**
+     * Loads {@code model.onnx} and {@code tokenizer.json} from {@code dir}. {@code options.intraOpThreads()} is the
+     * number of sub-batches run at once (0: one per core), each on a single-threaded session (see the class comment).
+     */
     public static MiniLmEmbedder load(String name, Path dir, InferenceOptions options) throws IOException, OrtException {
         HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(dir.resolve(TOKENIZER_FILE), Map.of(
                 "padding", "true", "truncation", "true", "maxLength", Integer.toString(MAX_TOKENS)));
+        int workers = options.intraOpThreads() == 0 ? Runtime.getRuntime().availableProcessors() : options.intraOpThreads();
+        InferenceOptions single = new InferenceOptions(options.device(), 1, options.interOpThreads(),
+                options.cudaDeviceId(), options.spinWait());
         try {
-            return new MiniLmEmbedder(name, OnnxSession.open(dir.resolve("model.onnx"), options), tok);
+            return new MiniLmEmbedder(name, OnnxSession.open(dir.resolve("model.onnx"), single), tok, workers);
         } catch (OrtException | RuntimeException e) {
             tok.close();
             throw e;
         }
+    }
+
+    /** Sub-batches run at once. */
+    public int workers() {
+        return workers;
     }
 
     @Override
@@ -66,13 +106,15 @@ public final class MiniLmEmbedder implements Embedder {
 
     /**
      * Embeds {@code texts} in sub-batches of similar length (sorted by characters, at most {@link #BUCKET} texts
-     * each): a batch is padded to its longest text and attention costs the square of that length, so mixing a
-     * 10-token question with a 60-token one wastes most of the work. Results come back in input order.
+     * each, and split so that every worker gets one when there are fewer): a batch is padded to its longest text and
+     * attention costs the square of that length, so mixing a 10-token question with a 60-token one wastes most of the
+     * work. Sub-batches run on up to {@link #workers()} threads; results come back in input order.
      */
     @Override
     public float[][] embed(List<String> texts) {
         int n = texts.size();
-        if (n <= BUCKET) {
+        int size = Math.max(1, Math.min(BUCKET, (n + workers - 1) / workers));
+        if (n <= size) {
             return embedPadded(texts);
         }
         Integer[] order = new Integer[n];
@@ -80,17 +122,51 @@ public final class MiniLmEmbedder implements Embedder {
             order[i] = i;
         }
         Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
+        int buckets = (n + size - 1) / size;
         float[][] out = new float[n][];
-        for (int from = 0; from < n; from += BUCKET) {
-            int to = Math.min(n, from + BUCKET);
-            List<String> bucket = new ArrayList<>(to - from);
-            for (int k = from; k < to; k++) {
-                bucket.add(texts.get(order[k]));
+        AtomicInteger next = new AtomicInteger();
+        Runnable drain = () -> {
+            for (int b = next.getAndIncrement(); b < buckets; b = next.getAndIncrement()) {
+                int from = b * size;
+                int to = Math.min(n, from + size);
+                List<String> bucket = new ArrayList<>(to - from);
+                for (int k = from; k < to; k++) {
+                    bucket.add(texts.get(order[k]));
+                }
+                float[][] v = embedPadded(bucket);
+                for (int k = from; k < to; k++) {
+                    out[order[k]] = v[k - from];
+                }
             }
-            float[][] v = embedPadded(bucket);
-            for (int k = from; k < to; k++) {
-                out[order[k]] = v[k - from];
+        };
+        List<Future<?>> helpers = new ArrayList<>();
+        if (pool != null) {
+            for (int w = 1; w < Math.min(workers, buckets); w++) {
+                helpers.add(pool.submit(drain));
             }
+        }
+        RuntimeException failure = null;
+        try {
+            drain.run();
+        } catch (RuntimeException e) {
+            failure = e;
+            next.set(buckets);
+        }
+        for (Future<?> f : helpers) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException re ? re
+                            : new IllegalStateException("MiniLM sub-batch failed: " + e.getCause(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while embedding", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return out;
     }
@@ -155,6 +231,9 @@ public final class MiniLmEmbedder implements Embedder {
 
     @Override
     public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
         session.close();
         tokenizer.close();
     }

@@ -55,8 +55,20 @@ class MiniLmEmbedderTest {
             for (int i = 0; i < MiniLmEmbedder.BUCKET * 2 + 3; i++) {
                 texts.add("question " + i + " about" + " very long words".repeat((i * 7) % 11));
             }
+            assertThat(((MiniLmEmbedder) e).workers()).as("sub-batches run in parallel").isEqualTo(2);
             float[][] all = e.embed(texts);
             assertThat(all).hasNumberOfRows(texts.size());
+            // two callers at once share the session and the workers, and get the same vectors
+            java.util.concurrent.CompletableFuture<float[][]> other =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> e.embed(texts));
+            float[][] again = e.embed(texts);
+            float[][] concurrent = other.join();
+            for (int i = 0; i < texts.size(); i++) {
+                for (int d = 0; d < all[i].length; d++) {
+                    assertThat(again[i][d]).isCloseTo(all[i][d], org.assertj.core.data.Offset.offset(1e-5f));
+                    assertThat(concurrent[i][d]).isCloseTo(all[i][d], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
             for (int i = 0; i < texts.size(); i += 5) {
                 float[] alone = e.embed(List.of(texts.get(i)))[0];
                 for (int d = 0; d < alone.length; d++) {

@@ -13,7 +13,7 @@ public interface InferenceConfig {
     @WithDefault("auto")
     String device();
 
-    /** Threads inside one operator; 0 lets ONNX Runtime use one per core. */
+    /** Threads inside one operator; 0 lets ONNX Runtime use one per core (MiniLM: sub-batches run at once, one thread each). */
     @WithDefault("1")
     int intraOpThreads();
 

@@ -112,10 +112,32 @@ public final class MiniLmEmbedder implements Embedder {
      */
     @Override
     public float[][] embed(List<String> texts) {
+        return inBuckets(texts, this::embedPadded, float[][]::new);
+    }
+
+    /**
+     * One text's contextual token vectors: {@code pieces} are its word pieces without {@code [CLS]}/{@code [SEP]},
+     * {@code tokens} their {@code last_hidden_state} rows, each L2-normalised, and {@code sentence} the pooled,
+     * normalised sentence vector {@link #embed} returns.
+     */
+    public record TokenVectors(float[] sentence, String[] pieces, float[][] tokens) {
+    }
+
+    /** Token-level output for each text, in input order (same sub-batching as {@link #embed}). */
+    public List<TokenVectors> tokenVectors(List<String> texts) {
+        return Arrays.asList(inBuckets(texts, this::tokensPadded, TokenVectors[]::new));
+    }
+
+    /**
+     * Runs {@code f} over length-sorted sub-batches (at most {@link #BUCKET} texts each, and split so that every
+     * worker gets one when there are fewer) on up to {@link #workers()} threads; results come back in input order.
+     */
+    private <T> T[] inBuckets(List<String> texts, java.util.function.Function<List<String>, T[]> f,
+                              java.util.function.IntFunction<T[]> array) {
         int n = texts.size();
         int size = Math.max(1, Math.min(BUCKET, (n + workers - 1) / workers));
         if (n <= size) {
-            return embedPadded(texts);
+            return f.apply(texts);
         }
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
@@ -123,7 +145,7 @@ public final class MiniLmEmbedder implements Embedder {
         }
         Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
         int buckets = (n + size - 1) / size;
-        float[][] out = new float[n][];
+        T[] out = array.apply(n);
         AtomicInteger next = new AtomicInteger();
         Runnable drain = () -> {
             for (int b = next.getAndIncrement(); b < buckets; b = next.getAndIncrement()) {
@@ -133,7 +155,7 @@ public final class MiniLmEmbedder implements Embedder {
                 for (int k = from; k < to; k++) {
                     bucket.add(texts.get(order[k]));
                 }
-                float[][] v = embedPadded(bucket);
+                T[] v = f.apply(bucket);
                 for (int k = from; k < to; k++) {
                     out[order[k]] = v[k - from];
                 }
@@ -152,9 +174,9 @@ public final class MiniLmEmbedder implements Embedder {
             failure = e;
             next.set(buckets);
         }
-        for (Future<?> f : helpers) {
+        for (Future<?> helper : helpers) {
             try {
-                f.get();
+                helper.get();
             } catch (java.util.concurrent.ExecutionException e) {
                 if (failure == null) {
                     failure = e.getCause() instanceof RuntimeException re ? re
@@ -171,12 +193,13 @@ public final class MiniLmEmbedder implements Embedder {
         return out;
     }
 
+    /** Tokenizer output and {@code last_hidden_state} of one padded inference. */
+    private record Hidden(Encoding[] enc, long[] mask, int n, int len, int dim, float[] data) {
+    }
+
     /** One inference over {@code texts} padded to the longest. */
-    private float[][] embedPadded(List<String> texts) {
+    private Hidden run(List<String> texts) {
         int n = texts.size();
-        if (n == 0) {
-            return new float[0][];
-        }
         Encoding[] enc = tokenizer.batchEncode(texts);
         int len = enc[0].getIds().length;
         long[] ids = new long[n * len];
@@ -197,7 +220,47 @@ public final class MiniLmEmbedder implements Embedder {
         } catch (OrtException e) {
             throw new IllegalStateException("MiniLM inference failed: " + e.getMessage(), e);
         }
-        return pool(hidden.data(), mask, n, len, (int) hidden.shape()[2]);
+        return new Hidden(enc, mask, n, len, (int) hidden.shape()[2], hidden.data());
+    }
+
+    private float[][] embedPadded(List<String> texts) {
+        if (texts.isEmpty()) {
+            return new float[0][];
+        }
+        Hidden h = run(texts);
+        return pool(h.data(), h.mask(), h.n(), h.len(), h.dim());
+    }
+
+    private TokenVectors[] tokensPadded(List<String> texts) {
+        if (texts.isEmpty()) {
+            return new TokenVectors[0];
+        }
+        Hidden h = run(texts);
+        float[][] pooled = pool(h.data(), h.mask(), h.n(), h.len(), h.dim());
+        TokenVectors[] out = new TokenVectors[h.n()];
+        for (int i = 0; i < h.n(); i++) {
+            String[] all = h.enc()[i].getTokens();
+            List<String> pieces = new ArrayList<>();
+            List<float[]> vectors = new ArrayList<>();
+            for (int t = 0; t < h.len(); t++) {
+                if (h.mask()[i * h.len() + t] == 0 || all[t].equals("[CLS]") || all[t].equals("[SEP]")) {
+                    continue;
+                }
+                float[] v = Arrays.copyOfRange(h.data(), (i * h.len() + t) * h.dim(), (i * h.len() + t + 1) * h.dim());
+                double norm = 0;
+                for (float x : v) {
+                    norm += (double) x * x;
+                }
+                float inv = (float) (1.0 / Math.max(Math.sqrt(norm), 1e-12));
+                for (int d = 0; d < v.length; d++) {
+                    v[d] *= inv;
+                }
+                pieces.add(all[t]);
+                vectors.add(v);
+            }
+            out[i] = new TokenVectors(pooled[i], pieces.toArray(new String[0]), vectors.toArray(new float[0][]));
+        }
+        return out;
     }
 
     /** Masked mean over tokens, then L2 normalisation. */

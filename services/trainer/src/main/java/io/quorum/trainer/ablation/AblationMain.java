@@ -3,11 +3,12 @@ package io.quorum.trainer.ablation;
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.json.Json;
+import io.quorum.text.MiniLmEmbedder;
+import io.quorum.trainer.data.EmbedderResolver;
 import io.quorum.trainer.data.LocalEmbedders;
 import io.quorum.trainer.data.TextPairSource;
 import io.quorum.trainer.jobs.LocalJobContext;
 import io.quorum.trainer.jobs.PairScorerJob;
-import io.quorum.trainer.jobs.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -38,6 +39,8 @@ public final class AblationMain {
         g.add(new Config("A", "MiniLM + Siamese (seed head)", "-", p("embedder=minilm " + best)));
         g.add(new Config("A", "MiniLM + Siamese, feature head", "-", p("embedder=minilm head=features " + best)));
         g.add(new Config("A", "MiniLM int8 + Siamese, feature head", "-", p("embedder=minilm-q head=features " + best)));
+        g.add(new Config("A", "MiniLM token alignment + lexical overlap, logistic regression (not served)", "-",
+                p("embedder=minilm head=align-lr")));
         String tfidf = "embedder=tfidf-w2v vectors=glove ";
         g.add(new Config("B", "2 layers net", "0.67", p(tfidf + "depth=2 residual=false bn=none concat=false")));
         g.add(new Config("B", "3 layers net + adam", "0.74", p(tfidf + "depth=3 residual=false bn=none concat=false")));
@@ -78,6 +81,8 @@ public final class AblationMain {
         TextPairSource source = new TextPairSource(local, out.resolve("cache/vectors"), work.resolve("none.jsonl"));
         PairScorerJob job = new PairScorerJob(List.of(source));
         String only = opts.get("only");
+        EmbedderResolver.Resolved minilm = null;
+        AlignmentBaseline alignment = null;
 
         List<Map<String, Object>> results = new ArrayList<>();
         StringBuilder md = new StringBuilder();
@@ -105,11 +110,20 @@ public final class AblationMain {
                 }
                 LocalJobContext ctx = new LocalJobContext("ablation", params, 42, dataDir, work, line -> { });
                 long t0 = System.nanoTime();
-                TrainedModel m = job.run(ctx);
-                perFold.add(m.metrics());
+                Map<String, Double> metrics;
+                if ("align-lr".equals(c.params().get("head"))) {
+                    if (alignment == null) {
+                        minilm = local.resolve("minilm", null, List.of());
+                        alignment = new AlignmentBaseline((MiniLmEmbedder) minilm.embedder());
+                    }
+                    metrics = alignment.run(source.read(data, ctx, new LinkedHashMap<>()), ctx);
+                } else {
+                    metrics = job.run(ctx).metrics();
+                }
+                perFold.add(metrics);
                 System.err.printf("[ablation] %-45s fold %d/%d: accuracy %.4f f1 %.4f logloss %.4f auc %.4f (%.0f s)%n",
-                        c.name(), fold + 1, folds, m.metrics().get("accuracy"), m.metrics().get("f1"),
-                        m.metrics().get("logloss"), m.metrics().get("auc"), (System.nanoTime() - t0) / 1e9);
+                        c.name(), fold + 1, folds, metrics.get("accuracy"), metrics.get("f1"),
+                        metrics.get("logloss"), metrics.get("auc"), (System.nanoTime() - t0) / 1e9);
                 System.gc();
             }
             Map<String, Object> row = new LinkedHashMap<>();
@@ -124,6 +138,9 @@ public final class AblationMain {
             results.add(row);
             md.append(String.format("| %s | %s | %s | %s | %s | %s | %s |%n", c.table(), c.name(), c.seedQqp(),
                     fmt(row.get("accuracy")), fmt(row.get("f1")), fmt(row.get("logloss")), fmt(row.get("auc"))));
+        }
+        if (minilm != null) {
+            minilm.close();
         }
         Files.createDirectories(out);
         String stamp = Instant.now().toString().replace(':', '-');

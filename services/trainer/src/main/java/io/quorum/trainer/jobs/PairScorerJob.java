@@ -322,34 +322,43 @@ public final class PairScorerJob implements TrainingJob {
         return a;
     }
 
-    /** Train / dev / validation split: a seeded shuffle, or a cross-validation fold. */
+    /**
+     * Row indices of the train, dev and validation splits of {@code n} pairs: a seeded shuffle, or a cross-validation
+     * fold ({@code fold}/{@code folds}); the dev split is a {@code dev} fraction of the rest. Every model an ablation
+     * compares on one fold sees the same rows.
+     */
+    public static int[][] splitIndices(int n, JobParams p, long seed) throws JobFailedException {
+        int[] order = permutation(n, new Random(seed ^ 0x5eed));
+        List<Integer> valIdx = new ArrayList<>();
+        List<Integer> rest = new ArrayList<>();
+        if (p.has("fold")) {
+            int folds = p.integer("folds", 5);
+            int fold = p.integer("fold", 0);
+            if (fold < 0 || fold >= folds) {
+                throw new JobFailedException("fold must be in 0.." + (folds - 1));
+            }
+            for (int i = 0; i < n; i++) {
+                (i % folds == fold ? valIdx : rest).add(order[i]);
+            }
+        } else {
+            double vf = p.number("validation", 0.2);
+            int nv = (int) Math.round(n * vf);
+            for (int i = 0; i < n; i++) {
+                (i < nv ? valIdx : rest).add(order[i]);
+            }
+        }
+        double df = p.number("dev", 0.1);
+        int nd = Math.max(2, (int) Math.round(rest.size() * df));
+        int[] dev = rest.subList(0, nd).stream().mapToInt(Integer::intValue).toArray();
+        int[] train = rest.subList(nd, rest.size()).stream().mapToInt(Integer::intValue).toArray();
+        return new int[][] {train, dev, valIdx.stream().mapToInt(Integer::intValue).toArray()};
+    }
+
+    /** Train / dev / validation split: see {@link #splitIndices}. */
     record Splits(PairVectors train, PairVectors dev, PairVectors val) {
         static Splits of(PairVectors all, JobParams p, long seed) throws JobFailedException {
-            int n = all.size();
-            int[] order = permutation(n, new Random(seed ^ 0x5eed));
-            List<Integer> valIdx = new ArrayList<>();
-            List<Integer> rest = new ArrayList<>();
-            if (p.has("fold")) {
-                int folds = p.integer("folds", 5);
-                int fold = p.integer("fold", 0);
-                if (fold < 0 || fold >= folds) {
-                    throw new JobFailedException("fold must be in 0.." + (folds - 1));
-                }
-                for (int i = 0; i < n; i++) {
-                    (i % folds == fold ? valIdx : rest).add(order[i]);
-                }
-            } else {
-                double vf = p.number("validation", 0.2);
-                int nv = (int) Math.round(n * vf);
-                for (int i = 0; i < n; i++) {
-                    (i < nv ? valIdx : rest).add(order[i]);
-                }
-            }
-            double df = p.number("dev", 0.1);
-            int nd = Math.max(2, (int) Math.round(rest.size() * df));
-            int[] dev = rest.subList(0, nd).stream().mapToInt(Integer::intValue).toArray();
-            int[] train = rest.subList(nd, rest.size()).stream().mapToInt(Integer::intValue).toArray();
-            return new Splits(all.subset(train), all.subset(dev), all.subset(valIdx.stream().mapToInt(Integer::intValue).toArray()));
+            int[][] idx = splitIndices(all.size(), p, seed);
+            return new Splits(all.subset(idx[0]), all.subset(idx[1]), all.subset(idx[2]));
         }
     }
 

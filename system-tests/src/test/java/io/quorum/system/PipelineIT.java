@@ -50,7 +50,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * broker, the MRPC data, MiniLM from the registry. A pair scorer is trained in the test through the trainer; texts
  * sent to {@code quorum.pairs} come back scored on {@code quorum.pairs.scored}; duplicate search finds a planted
  * paraphrase among 1,000 questions; labelled pairs trigger a retrain; the eval command works in process and through
- * Kafka on an MRPC slice.
+ * Kafka on an MRPC slice; a pair aligner trained through the trainer then scores the pairs the embedding service
+ * sends with alignment features, and the served scores match the in-process ones.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineIT {
@@ -190,7 +191,37 @@ class PipelineIT {
         assertThat(inProcess.get("model").asText()).isEqualTo("pair-scorer v" + scorerVersion);
         JsonNode viaKafka = eval(true);
         assertThat(viaKafka.get("n").asInt()).isEqualTo(120);
-        assertThat(viaKafka.get("servedVersions").has(Integer.toString(scorerVersion))).isTrue();
+        assertThat(viaKafka.get("servedModels").has("pair-scorer v" + scorerVersion)).as(viaKafka.toString()).isTrue();
+        // the served path and the in-process path agree
+        assertThat(viaKafka.get("accuracy").asDouble()).isCloseTo(inProcess.get("accuracy").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(viaKafka.get("logloss").asDouble()).isCloseTo(inProcess.get("logloss").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    @Test
+    @Order(5)
+    void aPairAlignerTrainedThroughTheTrainerScoresPairsWithFeatures() throws Exception {
+        TrainingRequested req = new TrainingRequested(TrainingRequested.SCHEMA_VERSION, "align-" + UUID.randomUUID(), "pair-aligner",
+                Map.of("data", "mrpc/msr_paraphrase_train.txt", "rows", "800", "min-accuracy", "0", "max-logloss", "10",
+                        "max-regression", "10"), 3, "test", 0);
+        TrainingProgress done;
+        try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer p = new TestProducer()) {
+            p.sendSync(Topics.TRAINING_REQUESTED, req.jobId(), Json.toBytes(req));
+            done = awaitJob(progress, req.jobId()::equals);
+        }
+        assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        assertThat(done.promoted()).isTrue();
+        int alignerVersion = done.modelVersion();
+        await().atMost(Duration.ofSeconds(120)).until(() -> scoring.get("/models").contains("pair-aligner"));
+
+        // pairs through the embedding service now carry features, and the aligner scores them
+        JsonNode viaKafka = eval(true, "pair-aligner");
+        assertThat(viaKafka.get("servedModels").has("pair-aligner v" + alignerVersion)).as(viaKafka.toString()).isTrue();
+        assertThat(viaKafka.get("servedModels").size()).isEqualTo(1);
+        JsonNode inProcess = eval(false, "pair-aligner");
+        assertThat(inProcess.get("model").asText()).isEqualTo("pair-aligner v" + alignerVersion);
+        assertThat(inProcess.get("auc").asDouble()).isGreaterThan(0.7);
         // the served path and the in-process path agree
         assertThat(viaKafka.get("accuracy").asDouble()).isCloseTo(inProcess.get("accuracy").asDouble(),
                 org.assertj.core.data.Offset.offset(1e-9));
@@ -199,7 +230,11 @@ class PipelineIT {
     }
 
     private static JsonNode eval(boolean viaKafka) throws Exception {
-        List<String> args = new ArrayList<>(List.of("eval", "pairs", "--data", mrpcFile.toString(), "--rows", "120",
+        return eval(viaKafka, "pair-scorer");
+    }
+
+    private static JsonNode eval(boolean viaKafka, String model) throws Exception {
+        List<String> args = new ArrayList<>(List.of("eval", "pairs", "--data", mrpcFile.toString(), "--rows", "120", "--model", model,
                 "--bootstrap", TestKafka.bootstrapServers(), "--store", TestRegistry.storeRoot().toString(),
                 "--runtime", Files.createTempDirectory("cli").toString()));
         if (viaKafka) {

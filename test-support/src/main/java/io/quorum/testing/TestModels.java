@@ -34,6 +34,23 @@ public final class TestModels {
         return g;
     }
 
+    /**
+     * A pair aligner: logistic regression {@code sigmoid(w·x + b)} on {@code weights.length} features of
+     * {@code featureSet}, embedder {@code minilm}.
+     */
+    public static OnnxGraph pairAligner(float[] weights, float bias, String featureSet, double threshold) {
+        OnnxGraph g = OnnxGraph.create("test-pair-aligner");
+        int k = weights.length;
+        String x = g.input(io.quorum.shared.model.PairAlignerSpec.INPUT, k);
+        String w = g.weights("W", weights, k, 1);
+        String b = g.weights("b", new float[] {bias}, 1);
+        g.output(g.sigmoid(g.gemm(x, w, b)), io.quorum.shared.model.PairAlignerSpec.OUTPUT, -1, 1);
+        g.metadata(PairScorerSpec.META_THRESHOLD, Double.toString(threshold));
+        g.metadata(io.quorum.shared.model.PairAlignerSpec.META_FEATURES, featureSet);
+        g.metadata(PairScorerSpec.META_EMBEDDER, "minilm");
+        return g;
+    }
+
     public static Path writePairScorer(Path file, int dim, int hidden, long seed) throws IOException {
         return pairScorer(dim, hidden, seed, 0.5).write(file);
     }

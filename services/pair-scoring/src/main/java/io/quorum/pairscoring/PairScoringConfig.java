@@ -31,6 +31,27 @@ public interface PairScoringConfig {
     /** Duplicate search over {@code quorum.questions.embedded}. */
     Duplicates duplicates();
 
+    /** The pair-aligner model, which scores pairs that carry interaction features. */
+    Aligner aligner();
+
+    /** Pair-aligner settings. */
+    interface Aligner {
+        /**
+         * Whether pairs carrying interaction features ({@code PairEmbedded.features}) are scored by the aligner model
+         * while one serves; others, and all pairs while none serves, go to the Siamese model.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Registry name of the aligner model. */
+        @WithDefault("pair-aligner")
+        String model();
+
+        /** Which aligner version to serve: an alias ({@code champion}) or {@code version:<n>}. */
+        @WithDefault("champion")
+        String follow();
+    }
+
     /** Duplicate search settings. */
     interface Duplicates {
         /** Whether this instance indexes questions and answers on {@code quorum.duplicates.found}. */

@@ -10,6 +10,7 @@ import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelSelector;
 import io.quorum.shared.model.OnnxModelLoader;
+import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
 import io.quorum.shared.service.DeviceInfoGauge;
 import io.quorum.shared.service.InferenceConfig;
@@ -52,6 +53,9 @@ public class PairScoringService {
     String inputTopic;
 
     private ModelManager<ScoringModel> manager;
+    /** The pair-aligner's versions; null when disabled. Optional: readiness does not wait for it. */
+    private ModelManager<AlignerModel> aligner;
+    private BatchMetrics alignerMetrics;
     private KafkaOutput output;
     private BatchMetrics metrics;
     private PairScorer scorer;
@@ -70,6 +74,14 @@ public class PairScoringService {
         metrics = new BatchMetrics(meters, inputTopic, config.model());
         scorer = new PairScorer(config.outputTopic());
         serving.register(manager);
+        if (config.aligner().enabled()) {
+            OnnxModelLoader alignerOnnx = new OnnxModelLoader(inference.options(), PairAlignerSpec::check);
+            aligner = new ModelManager<>(config.aligner().model(), ModelSelector.parse(config.aligner().follow()),
+                    serving.stores(), serving.cacheDir(SERVICE), (meta, dir) ->
+                    AlignerModel.of(meta, alignerOnnx.load(meta, dir).session()), meters);
+            alignerMetrics = new BatchMetrics(meters, inputTopic, config.aligner().model());
+            serving.register(aligner, false);
+        }
         if (config.duplicates().enabled()) {
             search = new DuplicateSearch(config.duplicates().topK());
             duplicates = new DuplicatesRunner(bootstrapServers, config.duplicates().group(), search, output, () -> {
@@ -93,8 +105,10 @@ public class PairScoringService {
                     DuplicatesRunner::answered).description("New questions answered on quorum.duplicates.found")
                     .register(meters);
         }
-        LOG.infof("pair-scoring: %s -> %s, model %s (%s), batches of up to %d records", inputTopic, config.outputTopic(),
-                config.model(), config.follow(), config.maxBatchSize());
+        LOG.infof("pair-scoring: %s -> %s, model %s (%s), aligner %s, batches of up to %d records", inputTopic,
+                config.outputTopic(), config.model(), config.follow(),
+                config.aligner().enabled() ? config.aligner().model() + " (" + config.aligner().follow() + ")" : "off",
+                config.maxBatchSize());
     }
 
     void onStop(@Observes ShutdownEvent ev) {
@@ -115,11 +129,15 @@ public class PairScoringService {
      */
     CompletableFuture<Void> process(List<InRecord> records) {
         ModelManager.Lease<ScoringModel> lease = awaitModel();
+        ModelManager.Lease<AlignerModel> aligned = aligner == null ? null : aligner.acquire();
         BatchResult result;
         try {
-            result = scorer.score(records, lease.model(), metrics);
+            result = scorer.score(records, lease.model(), aligned == null ? null : aligned.model(), metrics, alignerMetrics);
         } finally {
             lease.close();
+            if (aligned != null) {
+                aligned.close();
+            }
         }
         metrics.result(result, records.isEmpty() ? 0 : records.get(0).timestamp());
         return output.send(result);
@@ -136,6 +154,10 @@ public class PairScoringService {
 
     ModelManager<ScoringModel> manager() {
         return manager;
+    }
+
+    ModelManager<AlignerModel> aligner() {
+        return aligner;
     }
 
     DuplicatesRunner duplicates() {

@@ -60,4 +60,64 @@ class PairScorerTest {
             assertThat(meters.get("quorum.batch.size").summary().totalAmount()).isEqualTo(6);
         }
     }
+
+    @Test
+    void pairsWithFeaturesOfTheAlignersSetGoToTheAligner() throws Exception {
+        ModelPublished scorerMeta = new ModelPublished(1, "pair-scorer", 7, "champion", "file:/x", "abc", 1, List.of(),
+                new io.quorum.shared.events.ModelSignature(List.of(), List.of()), null, null, null, 0);
+        ModelPublished alignerMeta = new ModelPublished(1, "pair-aligner", 2, "champion", "file:/y", "def", 1, List.of(),
+                new io.quorum.shared.events.ModelSignature(List.of(), List.of()), null, null, null, 0);
+        // p = sigmoid(4 x0 - 2): feature 0 decides
+        try (OnnxSession s = OnnxSession.open(TestModels.pairScorer(PairFixtures.DIM, PairFixtures.HIDDEN, 5, 0.3).toBytes(),
+                InferenceOptions.cpu(1));
+             OnnxSession a = OnnxSession.open(TestModels.pairAligner(new float[] {4f, 0f, 0f}, -2f, "align-v1", 0.6).toBytes(),
+                     InferenceOptions.cpu(1))) {
+            io.quorum.shared.model.PairAlignerSpec.check(a, alignerMeta);
+            ScoringModel model = ScoringModel.of(scorerMeta, s);
+            AlignerModel aligner = AlignerModel.of(alignerMeta, a);
+            List<PairEmbedded> base = PairFixtures.pairs("f-", 6, 4);
+            List<InRecord> in = new ArrayList<>();
+            for (int i = 0; i < base.size(); i++) {
+                PairEmbedded p = base.get(i);
+                FloatVector f = switch (i) {
+                    case 0, 1 -> FloatVector.of(1f, 0f, 0f);        // aligner: sigmoid(2)
+                    case 2 -> FloatVector.of(0f, 0f, 0f);           // aligner: sigmoid(-2)
+                    case 3 -> FloatVector.of(1f, 0f);               // aligner's set, wrong length: dead letter
+                    case 4 -> FloatVector.of(Float.NaN, 0f, 0f);    // non-finite: dead letter
+                    default -> null;                                // no features: Siamese
+                };
+                String set = i == 1 ? "align-v0" : f == null ? null : "align-v1"; // another set: Siamese
+                PairEmbedded q = new PairEmbedded(p.schemaVersion(), p.pairId(), null, null, p.left(), p.right(), "minilm", 1,
+                        p.embeddedAt(), f, set);
+                in.add(new InRecord(Topics.PAIRS_EMBEDDED, 0, i, q.pairId(), Json.toBytes(q), 1));
+            }
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            BatchResult r = new PairScorer().score(in, model, aligner, new BatchMetrics(meters, Topics.PAIRS_EMBEDDED, "pair-scorer"),
+                    new BatchMetrics(meters, Topics.PAIRS_EMBEDDED, "pair-aligner"));
+
+            assertThat(r.outputs()).extracting(o -> o.key()).containsExactly("f-0", "f-1", "f-2", "f-5");
+            assertThat(r.deadLetters()).extracting(d -> d.reason())
+                    .containsExactly(RejectReason.WRONG_DIMENSION, RejectReason.NON_FINITE);
+            PairScored p0 = Json.fromBytes(r.outputs().get(0).value(), PairScored.class);
+            PairScored p1 = Json.fromBytes(r.outputs().get(1).value(), PairScored.class);
+            PairScored p2 = Json.fromBytes(r.outputs().get(2).value(), PairScored.class);
+            PairScored p5 = Json.fromBytes(r.outputs().get(3).value(), PairScored.class);
+            assertThat(p0.model()).isEqualTo("pair-aligner");
+            assertThat(p0.modelVersion()).isEqualTo(2);
+            assertThat(p0.probability()).isCloseTo(1 / (1 + Math.exp(-2)), org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(p0.threshold()).isEqualTo(0.6);
+            assertThat(p0.duplicate()).isTrue();
+            assertThat(p2.model()).isEqualTo("pair-aligner");
+            assertThat(p2.duplicate()).isFalse();
+            assertThat(p1.model()).as("features of another set").isEqualTo("pair-scorer");
+            assertThat(p5.model()).isEqualTo("pair-scorer");
+            assertThat(p5.threshold()).isEqualTo(0.3);
+
+            // no aligner serving: every pair goes to the Siamese model
+            BatchResult plain = new PairScorer().score(in, model, null, new BatchMetrics(meters, Topics.PAIRS_EMBEDDED, "pair-scorer"), null);
+            assertThat(plain.outputs()).hasSize(6);
+            assertThat(plain.outputs()).allSatisfy(o -> assertThat(Json.fromBytes(o.value(), PairScored.class).model())
+                    .isEqualTo("pair-scorer"));
+        }
+    }
 }

@@ -6,6 +6,7 @@ import io.quorum.shared.json.Json;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
+import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.text.EmbedderPublishing;
@@ -45,24 +46,30 @@ final class Bootstrap implements Callable<Integer> {
                     System.err.printf("bootstrap: published %s v%d (pretrained all-MiniLM-L6-v2, %s)%n", p.name(), p.version(), b.precision);
                 }
             }
-            Path dir = defaults.resolve("pair-scorer-default");
-            if (state.model(PairScorerSpec.MODEL_NAME).isEmpty() && Files.exists(dir.resolve(ModelPublisher.PRIMARY))) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> card = Json.mapper().readValue(dir.resolve("model-card.json").toFile(), Map.class);
-                Map<String, Double> metrics = new LinkedHashMap<>();
-                ((Map<String, Object>) card.getOrDefault("metrics", Map.of())).forEach((k, v) -> metrics.put(k, ((Number) v).doubleValue()));
-                Map<String, String> props = new LinkedHashMap<>();
-                ((Map<String, Object>) card.getOrDefault("properties", Map.of())).forEach((k, v) -> props.put(k, String.valueOf(v)));
-                @SuppressWarnings("unchecked")
-                Map<String, Object> data = (Map<String, Object>) card.getOrDefault("data", Map.of());
-                ModelPublished p = publisher.publish(new ModelPublisher.Request(PairScorerSpec.MODEL_NAME,
-                        dir.resolve(ModelPublisher.PRIMARY), List.of(new ModelStore.Artifact("model-card.json", dir.resolve("model-card.json"))),
-                        metrics, new Lineage(null, "bundled default (" + card.get("job") + ")", String.valueOf(data.get("ref")),
-                        String.valueOf(data.get("sha256")), String.valueOf(card.get("codeVersion")), null), props,
-                        RegistryState.ALIAS_CHAMPION));
-                System.err.printf("bootstrap: published the default %s v%d (trained on %s)%n", p.name(), p.version(), data.get("ref"));
+            for (String name : List.of(PairScorerSpec.MODEL_NAME, PairAlignerSpec.MODEL_NAME)) {
+                publishDefault(name, defaults.resolve(name + "-default"), state, publisher);
             }
         }
         return 0;
+    }
+
+    /** Publishes the bundled model in {@code dir} as champion of {@code name} when the registry has no such model. */
+    @SuppressWarnings("unchecked")
+    private static void publishDefault(String name, Path dir, RegistryState state, ModelPublisher publisher) throws Exception {
+        if (state.model(name).isPresent() || !Files.exists(dir.resolve(ModelPublisher.PRIMARY))) {
+            return;
+        }
+        Map<String, Object> card = Json.mapper().readValue(dir.resolve("model-card.json").toFile(), Map.class);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        ((Map<String, Object>) card.getOrDefault("metrics", Map.of())).forEach((k, v) -> metrics.put(k, ((Number) v).doubleValue()));
+        Map<String, String> props = new LinkedHashMap<>();
+        ((Map<String, Object>) card.getOrDefault("properties", Map.of())).forEach((k, v) -> props.put(k, String.valueOf(v)));
+        Map<String, Object> data = (Map<String, Object>) card.getOrDefault("data", Map.of());
+        ModelPublished p = publisher.publish(new ModelPublisher.Request(name,
+                dir.resolve(ModelPublisher.PRIMARY), List.of(new ModelStore.Artifact("model-card.json", dir.resolve("model-card.json"))),
+                metrics, new Lineage(null, "bundled default (" + card.get("job") + ")", String.valueOf(data.get("ref")),
+                String.valueOf(data.get("sha256")), String.valueOf(card.get("codeVersion")), null), props,
+                RegistryState.ALIAS_CHAMPION));
+        System.err.printf("bootstrap: published the default %s v%d (trained on %s)%n", p.name(), p.version(), data.get("ref"));
     }
 }

@@ -12,7 +12,10 @@ import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.model.ModelRegistry;
+import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
+import io.quorum.text.MiniLmEmbedder;
+import io.quorum.text.PairAlignment;
 import io.quorum.shared.topics.Topics;
 import io.quorum.text.Embedder;
 import io.quorum.text.Embedders;
@@ -69,7 +72,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--embedder", description = "evaluate the scorer trained on this embedder (default: the champion's)")
     String embedder;
 
-    @Option(names = "--model-version", description = "a specific pair-scorer version")
+    @Option(names = "--model", defaultValue = "pair-scorer",
+            description = "in process: pair-scorer (Siamese on sentence vectors) or pair-aligner (alignment features)")
+    String model;
+
+    @Option(names = "--model-version", description = "a specific version of --model")
     Integer modelVersion;
 
     @Option(names = "--rows", description = "first N pairs only")
@@ -104,7 +111,10 @@ final class EvalCommand implements Callable<Integer> {
         try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
             models = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(), runtime.resolve("cache/cli"));
         }
-        ModelPublished scorer = models.pairScorer(modelVersion, embedder);
+        if (!model.equals(PairScorerSpec.MODEL_NAME) && !model.equals(PairAlignerSpec.MODEL_NAME)) {
+            throw new IllegalArgumentException("--model must be pair-scorer or pair-aligner, got " + model);
+        }
+        ModelPublished scorer = models.pairModel(model, modelVersion, embedder);
         ModelPublished emb = models.embedderFor(scorer);
         long start = System.nanoTime();
         double[] p = new double[pairs.size()];
@@ -115,13 +125,19 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         double threshold;
         if (viaKafka) {
-            Map<Integer, Integer> versions = new TreeMap<>();
-            threshold = viaKafka(pairs, emb.name(), p, versions);
+            Map<String, Integer> served = new TreeMap<>();
+            threshold = viaKafka(pairs, emb.name(), p, served);
             out.put("path", "via-kafka: " + Topics.PAIRS + " -> embedding -> pair-scoring -> " + Topics.PAIRS_SCORED);
-            out.put("servedVersions", versions);
+            out.put("servedModels", served);
+            if (served.size() > 1) {
+                System.err.println("note: pairs were scored by several model versions " + served
+                        + "; metrics use the last threshold seen");
+            }
         } else {
-            threshold = inProcess(pairs, scorer, emb, models, p);
+            threshold = scorer.name().equals(PairAlignerSpec.MODEL_NAME) ? inProcessAligned(pairs, scorer, emb, models, p)
+                    : inProcess(pairs, scorer, emb, models, p);
             out.put("path", "in-process (ONNX Runtime)");
+            out.put("model", scorer.name() + " v" + scorer.version());
         }
         Map<String, Double> m = BinaryMetrics.compute(p, y, threshold);
         out.put("data", data.toString());
@@ -133,7 +149,6 @@ final class EvalCommand implements Callable<Integer> {
         out.put("threshold", threshold);
         out.put("precision", m.get("precision"));
         out.put("recall", m.get("recall"));
-        out.put("model", scorer.name() + " v" + scorer.version());
         out.put("embedder", emb.name() + " v" + emb.version());
         out.put("seconds", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
         System.out.println(Json.toPrettyString(out));
@@ -173,7 +188,35 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private double viaKafka(List<LabeledPair> pairs, String embedderName, double[] p, Map<Integer, Integer> versions)
+    /** The pair-aligner in process: MiniLM token alignment features of each pair, then the model. */
+    private double inProcessAligned(List<LabeledPair> pairs, ModelPublished aligner, ModelPublished emb, ModelResolver models,
+                                    double[] p) throws Exception {
+        InferenceOptions ort = InferenceOptions.cpu(threads);
+        try (Embedder e = Embedders.load(emb, models.fetch(emb), ort);
+             OnnxSession s = OnnxSession.open(models.fetch(aligner).resolve("model.onnx"), ort)) {
+            if (!(e instanceof MiniLmEmbedder minilm)) {
+                throw new IllegalStateException(aligner.name() + " needs token vectors; embedder " + emb.name() + " has none");
+            }
+            int k = PairAlignerSpec.features(s.signature());
+            for (int from = 0; from < pairs.size(); from += 128) {
+                List<LabeledPair> part = pairs.subList(from, Math.min(pairs.size(), from + 128));
+                float[][] f = PairAlignment.features(minilm, part.stream().map(LabeledPair::left).toList(),
+                        part.stream().map(LabeledPair::right).toList());
+                float[] x = new float[part.size() * k];
+                for (int i = 0; i < part.size(); i++) {
+                    System.arraycopy(f[i], 0, x, i * k, k);
+                }
+                float[] probs = s.runFloat(Map.of(PairAlignerSpec.INPUT, io.quorum.shared.inference.FloatTensor.of(x, part.size(), k)),
+                        PairAlignerSpec.OUTPUT).data();
+                for (int i = 0; i < part.size(); i++) {
+                    p[from + i] = probs[i];
+                }
+            }
+            return PairScorerSpec.threshold(s.metadata());
+        }
+    }
+
+    private double viaKafka(List<LabeledPair> pairs, String embedderName, double[] p, Map<String, Integer> served)
             throws Exception {
         String run = "eval-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         Properties cp = new Properties();
@@ -218,7 +261,7 @@ final class EvalCommand implements Callable<Integer> {
                             got++;
                             p[i] = s.probability();
                             threshold = s.threshold();
-                            versions.merge(s.modelVersion(), 1, Integer::sum);
+                            served.merge(s.model() + " v" + s.modelVersion(), 1, Integer::sum);
                         }
                     } catch (InvalidEventException e) {
                         // not ours to judge

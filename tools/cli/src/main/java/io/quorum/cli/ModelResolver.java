@@ -28,10 +28,15 @@ final class ModelResolver {
      * (or no embedder is asked for); else the latest version trained on {@code embedder}.
      */
     ModelPublished pairScorer(Integer version, String embedder) {
-        var h = state.model(PairScorerSpec.MODEL_NAME).orElseThrow(() ->
-                new IllegalStateException("no pair-scorer in the registry: ./quorum up publishes the default one"));
+        return pairModel(PairScorerSpec.MODEL_NAME, version, embedder);
+    }
+
+    /** As {@link #pairScorer}, for the pair model {@code name} ({@code pair-scorer} or {@code pair-aligner}). */
+    ModelPublished pairModel(String name, Integer version, String embedder) {
+        var h = state.model(name).orElseThrow(() ->
+                new IllegalStateException("no " + name + " in the registry: ./quorum up publishes the default one"));
         if (version != null) {
-            return h.version(version).orElseThrow(() -> new IllegalArgumentException("pair-scorer has no version " + version));
+            return h.version(version).orElseThrow(() -> new IllegalArgumentException(name + " has no version " + version));
         }
         Optional<ModelPublished> champion = h.alias(RegistryState.ALIAS_CHAMPION);
         if (embedder == null) {
@@ -41,8 +46,8 @@ final class ModelResolver {
             return champion.get();
         }
         return h.versions().descendingMap().values().stream().filter(v -> embedder.equals(embedderOf(v))).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no pair-scorer version was trained on " + embedder
-                        + " vectors; train one: ./quorum train pair-scorer --data FILE embedder=" + embedder));
+                .orElseThrow(() -> new IllegalArgumentException("no " + name + " version was trained on " + embedder
+                        + " vectors; train one: ./quorum train " + name + " --data FILE embedder=" + embedder));
     }
 
     static String embedderOf(ModelPublished scorer) {
@@ -53,7 +58,7 @@ final class ModelResolver {
     ModelPublished embedderFor(ModelPublished scorer) {
         String name = embedderOf(scorer);
         if (name == null) {
-            throw new IllegalStateException("pair-scorer v" + scorer.version() + " was not trained on text embeddings "
+            throw new IllegalStateException(scorer.name() + " v" + scorer.version() + " was not trained on text embeddings "
                     + "(data: " + (scorer.lineage() == null ? "?" : scorer.lineage().dataRef()) + ")");
         }
         String v = scorer.properties().get(PairScorerSpec.META_EMBEDDER_VERSION);

@@ -3,11 +3,10 @@ package io.quorum.trainer.ablation;
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.json.Json;
-import io.quorum.text.MiniLmEmbedder;
-import io.quorum.trainer.data.EmbedderResolver;
 import io.quorum.trainer.data.LocalEmbedders;
 import io.quorum.trainer.data.TextPairSource;
 import io.quorum.trainer.jobs.LocalJobContext;
+import io.quorum.trainer.jobs.PairAlignerJob;
 import io.quorum.trainer.jobs.PairScorerJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +38,8 @@ public final class AblationMain {
         g.add(new Config("A", "MiniLM + Siamese (seed head)", "-", p("embedder=minilm " + best)));
         g.add(new Config("A", "MiniLM + Siamese, feature head", "-", p("embedder=minilm head=features " + best)));
         g.add(new Config("A", "MiniLM int8 + Siamese, feature head", "-", p("embedder=minilm-q head=features " + best)));
-        g.add(new Config("A", "MiniLM token alignment + lexical overlap, logistic regression (not served)", "-",
-                p("embedder=minilm head=align-lr")));
+        g.add(new Config("A", "MiniLM token alignment + lexical overlap, logistic regression (pair-aligner)", "-",
+                p("job=pair-aligner embedder=minilm")));
         String tfidf = "embedder=tfidf-w2v vectors=glove ";
         g.add(new Config("B", "2 layers net", "0.67", p(tfidf + "depth=2 residual=false bn=none concat=false")));
         g.add(new Config("B", "3 layers net + adam", "0.74", p(tfidf + "depth=3 residual=false bn=none concat=false")));
@@ -81,8 +80,7 @@ public final class AblationMain {
         TextPairSource source = new TextPairSource(local, out.resolve("cache/vectors"), work.resolve("none.jsonl"));
         PairScorerJob job = new PairScorerJob(List.of(source));
         String only = opts.get("only");
-        EmbedderResolver.Resolved minilm = null;
-        AlignmentBaseline alignment = null;
+        PairAlignerJob aligner = new PairAlignerJob(source, local);
 
         List<Map<String, Object>> results = new ArrayList<>();
         StringBuilder md = new StringBuilder();
@@ -94,32 +92,27 @@ public final class AblationMain {
                 continue;
             }
             List<Map<String, Double>> perFold = new ArrayList<>();
+            boolean alignerRow = "pair-aligner".equals(c.params().get("job"));
             for (int fold = 0; fold < folds; fold++) {
                 Map<String, String> params = new LinkedHashMap<>(c.params());
-                if (opts.containsKey("extra")) {
+                params.remove("job");
+                if (opts.containsKey("extra") && !alignerRow) {
                     params.putAll(p(opts.get("extra")));
                 }
                 params.put("data", data);
                 params.put("format", opts.getOrDefault("format", "auto"));
                 params.put("fold", Integer.toString(fold));
                 params.put("folds", Integer.toString(folds));
-                params.put("epochs", opts.getOrDefault("epochs", "20"));
-                params.put("batch", opts.getOrDefault("batch", "128"));
+                if (!alignerRow) {
+                    params.put("epochs", opts.getOrDefault("epochs", "20"));
+                    params.put("batch", opts.getOrDefault("batch", "128"));
+                }
                 if (opts.containsKey("rows")) {
                     params.put("rows", opts.get("rows"));
                 }
                 LocalJobContext ctx = new LocalJobContext("ablation", params, 42, dataDir, work, line -> { });
                 long t0 = System.nanoTime();
-                Map<String, Double> metrics;
-                if ("align-lr".equals(c.params().get("head"))) {
-                    if (alignment == null) {
-                        minilm = local.resolve("minilm", null, List.of());
-                        alignment = new AlignmentBaseline((MiniLmEmbedder) minilm.embedder());
-                    }
-                    metrics = alignment.run(source.read(data, ctx, new LinkedHashMap<>()), ctx);
-                } else {
-                    metrics = job.run(ctx).metrics();
-                }
+                Map<String, Double> metrics = (alignerRow ? aligner : job).run(ctx).metrics();
                 perFold.add(metrics);
                 System.err.printf("[ablation] %-45s fold %d/%d: accuracy %.4f f1 %.4f logloss %.4f auc %.4f (%.0f s)%n",
                         c.name(), fold + 1, folds, metrics.get("accuracy"), metrics.get("f1"),
@@ -138,9 +131,6 @@ public final class AblationMain {
             results.add(row);
             md.append(String.format("| %s | %s | %s | %s | %s | %s | %s |%n", c.table(), c.name(), c.seedQqp(),
                     fmt(row.get("accuracy")), fmt(row.get("f1")), fmt(row.get("logloss")), fmt(row.get("auc"))));
-        }
-        if (minilm != null) {
-            minilm.close();
         }
         Files.createDirectories(out);
         String stamp = Instant.now().toString().replace(':', '-');

@@ -6,7 +6,9 @@ import io.quorum.shared.json.Json;
 import io.quorum.trainer.data.LocalEmbedders;
 import io.quorum.trainer.data.TextPairSource;
 import io.quorum.trainer.jobs.LocalJobContext;
+import io.quorum.trainer.jobs.PairAlignerJob;
 import io.quorum.trainer.jobs.PairScorerJob;
+import io.quorum.trainer.jobs.TrainingJob;
 import io.quorum.trainer.jobs.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +18,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Trains a pair scorer in process, without Kafka or a registry, and writes {@code model.onnx} and
- * {@code model-card.json} to a folder: how the bundled default model in {@code models/pair-scorer-default} is made.
- * Usage: {@code TrainLocal <out-dir> key=value ...} (the pair-scorer job's parameters).
+ * Trains a pair scorer or pair aligner in process, without Kafka or a registry, and writes {@code model.onnx} and
+ * {@code model-card.json} to a folder: how the bundled default models in {@code models/pair-scorer-default} and
+ * {@code models/pair-aligner-default} are made. Usage: {@code TrainLocal <out-dir> [job=pair-aligner] key=value ...}
+ * (the job's parameters; the job defaults to {@code pair-scorer}).
  */
 public final class TrainLocal {
 
@@ -36,11 +39,18 @@ public final class TrainLocal {
             int eq = args[i].indexOf('=');
             params.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
+        String jobName = params.getOrDefault("job", "pair-scorer");
+        params.remove("job");
         Path work = Files.createTempDirectory("train-local");
         LocalEmbedders local = new LocalEmbedders(DataDir.root(), Path.of("runtime/cache/local"), InferenceOptions.cpu(2), 42);
         TextPairSource source = new TextPairSource(local, Path.of("runtime/cache/local/vectors"), work.resolve("none.jsonl"));
         long start = System.currentTimeMillis();
-        TrainedModel m = new PairScorerJob(List.of(source)).run(new LocalJobContext("local", params, 42, DataDir.root(), work,
+        TrainingJob job = switch (jobName) {
+            case "pair-scorer" -> new PairScorerJob(List.of(source));
+            case "pair-aligner" -> new PairAlignerJob(source, local);
+            default -> throw new IllegalArgumentException("job must be pair-scorer or pair-aligner, got " + jobName);
+        };
+        TrainedModel m = job.run(new LocalJobContext("local", params, 42, DataDir.root(), work,
                 line -> System.err.println("[train] " + line)));
         if (m.parity() > 1e-4) {
             throw new IllegalStateException("export parity " + m.parity() + " exceeds 1e-4; not written");
@@ -48,8 +58,8 @@ public final class TrainLocal {
         Files.write(out.resolve("model.onnx"), m.onnx());
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("name", m.modelName());
-        card.put("job", "pair-scorer (TrainLocal)");
-        card.put("description", "Siamese duplicate-pair scorer on all-MiniLM-L6-v2 sentence embeddings");
+        card.put("job", jobName + " (TrainLocal)");
+        card.put("description", job.description() + " (all-MiniLM-L6-v2)");
         card.put("data", Map.of("ref", m.dataRef(), "sha256", m.dataHash(),
                 "licence", "MRPC: Microsoft Research Paraphrase Corpus, research use only (see ../shared/data/mrpc/SOURCE.md)"));
         card.put("hyperParameters", m.hyperParameters());

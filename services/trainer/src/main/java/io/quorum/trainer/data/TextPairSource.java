@@ -195,7 +195,7 @@ public final class TextPairSource implements PairVectorSource {
         return t;
     }
 
-    static String hash(List<LabeledPair> pairs) {
+    public static String hash(List<LabeledPair> pairs) {
         MessageDigest md = Hashing.sha256();
         for (LabeledPair p : pairs) {
             md.update((p.left() + "\t" + p.right() + "\t" + p.label() + "\n").getBytes(StandardCharsets.UTF_8));

@@ -17,6 +17,7 @@ import io.quorum.trainer.data.LabeledPairStore;
 import io.quorum.trainer.data.LocalEmbedders;
 import io.quorum.trainer.data.TextPairSource;
 import io.quorum.trainer.jobs.JobCatalog;
+import io.quorum.trainer.jobs.PairAlignerJob;
 import io.quorum.trainer.jobs.PairScorerJob;
 import io.quorum.trainer.jobs.TrainingJob;
 import io.quorum.trainer.jobs.WordVectorsJob;
@@ -69,10 +70,11 @@ public class TrainerService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TextPairSource texts = new TextPairSource(new RegistryEmbedders(registry, List.of(store), cache, inference.options()),
-                cache.resolve("vectors"), labeled.file());
+        RegistryEmbedders registryEmbedders = new RegistryEmbedders(registry, List.of(store), cache, inference.options());
+        TextPairSource texts = new TextPairSource(registryEmbedders, cache.resolve("vectors"), labeled.file());
         LocalEmbedders local = new LocalEmbedders(data, cache, inference.options(), 42);
-        List<TrainingJob> kinds = List.of(new PairScorerJob(List.of(texts)), new WordVectorsJob(texts, local));
+        List<TrainingJob> kinds = List.of(new PairScorerJob(List.of(texts)), new PairAlignerJob(texts, registryEmbedders),
+                new WordVectorsJob(texts, local));
         catalog = new JobCatalog(kinds);
         runner = new JobRunner(catalog, store, registry, this::emit, new JobRunner.Settings(Path.of(config.workDir()), data,
                 config.codeVersion(), config.queueCapacity(), config.parityTolerance()), meters);

@@ -3,6 +3,7 @@ package io.quorum.trainer.service;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -46,11 +47,11 @@ public interface TrainerConfig {
         @WithDefault("0s")
         Duration every();
 
-        /** The job retrains run. */
-        @WithDefault("pair-scorer")
-        String job();
+        /** The jobs a retrain runs, comma-separated: the Siamese scorer (duplicate search) and the pair aligner (pairs). */
+        @WithDefault("pair-scorer,pair-aligner")
+        List<String> job();
 
-        /** Parameters of retrain jobs (the labelled store is added as the data). */
+        /** Parameters of retrain jobs, each job given those it declares (the labelled store is added as the data). */
         Map<String, String> params();
     }
 }

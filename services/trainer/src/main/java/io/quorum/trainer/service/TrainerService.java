@@ -78,8 +78,14 @@ public class TrainerService {
         catalog = new JobCatalog(kinds);
         runner = new JobRunner(catalog, store, registry, this::emit, new JobRunner.Settings(Path.of(config.workDir()), data,
                 config.codeVersion(), config.queueCapacity(), config.parityTolerance()), meters);
+        for (String job : config.retrain().job()) {
+            if (catalog.find(job).isEmpty()) {
+                throw new IllegalArgumentException("quorum.trainer.retrain.job names an unknown job '" + job + "': "
+                        + catalog.all().keySet());
+            }
+        }
         retrain = new RetrainTrigger(config.retrain().afterLabels(), config.retrain().every(), config.retrain().job(),
-                config.retrain().params(), runner::submit);
+                config.retrain().params(), job -> catalog.find(job).orElseThrow().parameters().keySet(), runner::submit);
         LOG.infof("trainer ready: jobs %s, data %s, store %s, labelled pairs in %s", catalog.all().keySet(), data,
                 models.storeDir(), labeled.file());
     }

@@ -72,13 +72,6 @@ public final class PairAlignerSpec {
         } catch (OrtException | RuntimeException e) {
             throw new ModelRejectedException("smoke", "smoke inference failed: " + e.getMessage(), e);
         }
-        if (p.data().length != n) {
-            throw new ModelRejectedException("smoke", "smoke inference returned " + p.data().length + " values for " + n + " rows");
-        }
-        for (float v : p.data()) {
-            if (!(v >= 0f && v <= 1f)) {
-                throw new ModelRejectedException("smoke", "smoke inference returned " + v + ", not a probability");
-            }
-        }
+        PairScorerSpec.checkProbabilities(p.data(), n);
     }
 }

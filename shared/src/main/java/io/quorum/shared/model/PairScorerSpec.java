@@ -94,10 +94,15 @@ public final class PairScorerSpec {
         } catch (OrtException | RuntimeException e) {
             throw new ModelRejectedException("smoke", "smoke inference failed: " + e.getMessage(), e);
         }
-        if (p.data().length != n) {
-            throw new ModelRejectedException("smoke", "smoke inference returned " + p.data().length + " values for " + n + " pairs");
+        checkProbabilities(p.data(), n);
+    }
+
+    /** A smoke inference of {@code n} rows must give {@code n} probabilities. */
+    static void checkProbabilities(float[] p, int n) throws ModelRejectedException {
+        if (p.length != n) {
+            throw new ModelRejectedException("smoke", "smoke inference returned " + p.length + " values for " + n + " rows");
         }
-        for (float v : p.data()) {
+        for (float v : p) {
             if (!(v >= 0f && v <= 1f)) {
                 throw new ModelRejectedException("smoke", "smoke inference returned " + v + ", not a probability");
             }

@@ -74,24 +74,13 @@ public final class PairAlignerJob implements TrainingJob {
         p.put("batch", "128 - minibatch size");
         p.put("lr", "0.01 - Adam learning rate");
         p.put("l2", "0.001 - L2 weight decay");
-        p.put("validation", "0.2 - fraction held out for the reported metrics");
-        p.put("dev", "0.1 - fraction of the rest held out of training (threshold calibration uses train and dev)");
-        p.put("min-accuracy", "0.5 - gate: lowest validation accuracy that may become champion");
-        p.put("max-logloss", "0.69 - gate: highest validation log loss that may become champion");
-        p.put("max-regression", "0.01 - gate: largest accuracy/log-loss regression against the champion");
-        p.put("format", "auto - file layout: auto, qqp or mrpc");
-        p.put("rows", "all - use only the first N rows of a file");
-        p.put("fold", "- cross-validation: use fold k (0-based) of 'folds' as validation");
-        p.put("folds", "5 - number of folds when 'fold' is given");
+        PairScorerJob.splitAndGateParameters(p, "threshold calibration (with the training rows)");
         return p;
     }
 
     @Override
     public Gate gate(JobParams params) throws JobFailedException {
-        double maxRegression = params.number("max-regression", 0.01);
-        return new Gate(List.of(
-                new Gate.Threshold("accuracy", true, params.number("min-accuracy", 0.5), maxRegression),
-                new Gate.Threshold("logloss", false, params.number("max-logloss", 0.69), maxRegression)));
+        return PairScorerJob.pairGate(params);
     }
 
     @Override

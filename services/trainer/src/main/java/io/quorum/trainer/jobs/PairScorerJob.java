@@ -84,22 +84,35 @@ public final class PairScorerJob implements TrainingJob {
         p.put("batch", "64 - minibatch size");
         p.put("lr", "0.001 - Adam learning rate");
         p.put("l2", "0.0001 - L2 weight decay");
+        p.put("embedder", "minilm - minilm, minilm-q, tfidf-w2v or mean-w2v (file data)");
+        p.put("vectors", "glove - word vectors for tfidf-w2v/mean-w2v: glove (pretrained), self (trained word2vec) or a file");
+        splitAndGateParameters(p, "early stopping and threshold calibration");
+        return p;
+    }
+
+    /**
+     * The parameters every pair model shares: data layout and rows, the validation/dev split or cross-validation fold
+     * ({@link #splitIndices}), and the promotion gate ({@link #pairGate}).
+     */
+    static void splitAndGateParameters(Map<String, String> p, String devUse) {
         p.put("validation", "0.2 - fraction held out for the reported metrics");
-        p.put("dev", "0.1 - fraction of the rest for early stopping and threshold calibration");
+        p.put("dev", "0.1 - fraction of the rest for " + devUse);
         p.put("min-accuracy", "0.5 - gate: lowest validation accuracy that may become champion");
         p.put("max-logloss", "0.69 - gate: highest validation log loss that may become champion");
         p.put("max-regression", "0.01 - gate: largest accuracy/log-loss regression against the champion");
         p.put("format", "auto - file layout: auto, qqp or mrpc");
-        p.put("embedder", "minilm - minilm, minilm-q, tfidf-w2v or mean-w2v (file data)");
-        p.put("vectors", "glove - word vectors for tfidf-w2v/mean-w2v: glove (pretrained), self (trained word2vec) or a file");
         p.put("rows", "all - use only the first N rows of a file");
         p.put("fold", "- cross-validation: use fold k (0-based) of 'folds' as validation");
         p.put("folds", "5 - number of folds when 'fold' is given");
-        return p;
     }
 
     @Override
     public Gate gate(JobParams params) throws JobFailedException {
+        return pairGate(params);
+    }
+
+    /** Validation accuracy and log loss, each with an absolute bound and a largest regression against the champion. */
+    static Gate pairGate(JobParams params) throws JobFailedException {
         double maxRegression = params.number("max-regression", 0.01);
         return new Gate(List.of(
                 new Gate.Threshold("accuracy", true, params.number("min-accuracy", 0.5), maxRegression),

@@ -94,17 +94,22 @@ class PipelineIT {
         return Json.fromBytes(done.value(), TrainingProgress.class);
     }
 
+    /** Requests {@code job} through {@code quorum.training.requested} and waits for its terminal progress event. */
+    static TrainingProgress train(String job, Map<String, String> params) {
+        TrainingRequested req = new TrainingRequested(TrainingRequested.SCHEMA_VERSION, job + "-" + UUID.randomUUID(), job,
+                params, 3, "test", 0);
+        try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer p = new TestProducer()) {
+            p.sendSync(Topics.TRAINING_REQUESTED, req.jobId(), Json.toBytes(req));
+            return awaitJob(progress, req.jobId()::equals);
+        }
+    }
+
     @Test
     @Order(1)
     void aScorerTrainedOnMrpcWithMiniLmServesTextPairsEndToEnd() throws Exception {
-        TrainingRequested req = new TrainingRequested(TrainingRequested.SCHEMA_VERSION, "pipe-" + UUID.randomUUID(), "pair-scorer",
-                Map.of("data", "mrpc/msr_paraphrase_train.txt", "rows", "800", "embedder", "minilm", "head", "features",
-                        "epochs", "4", "min-accuracy", "0", "max-logloss", "10", "max-regression", "10"), 3, "test", 0);
-        TrainingProgress done;
-        try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer p = new TestProducer()) {
-            p.sendSync(Topics.TRAINING_REQUESTED, req.jobId(), Json.toBytes(req));
-            done = awaitJob(progress, req.jobId()::equals);
-        }
+        TrainingProgress done = train("pair-scorer", Map.of("data", "mrpc/msr_paraphrase_train.txt", "rows", "800",
+                "embedder", "minilm", "head", "features", "epochs", "4", "min-accuracy", "0", "max-logloss", "10",
+                "max-regression", "10"));
         assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
         assertThat(done.promoted()).isTrue();
         scorerVersion = done.modelVersion();
@@ -206,14 +211,8 @@ class PipelineIT {
     @Test
     @Order(4)
     void aPairAlignerTrainedThroughTheTrainerScoresPairsWithFeatures() throws Exception {
-        TrainingRequested req = new TrainingRequested(TrainingRequested.SCHEMA_VERSION, "align-" + UUID.randomUUID(), "pair-aligner",
-                Map.of("data", "mrpc/msr_paraphrase_train.txt", "rows", "800", "min-accuracy", "0", "max-logloss", "10",
-                        "max-regression", "10"), 3, "test", 0);
-        TrainingProgress done;
-        try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer p = new TestProducer()) {
-            p.sendSync(Topics.TRAINING_REQUESTED, req.jobId(), Json.toBytes(req));
-            done = awaitJob(progress, req.jobId()::equals);
-        }
+        TrainingProgress done = train("pair-aligner", Map.of("data", "mrpc/msr_paraphrase_train.txt", "rows", "800",
+                "min-accuracy", "0", "max-logloss", "10", "max-regression", "10"));
         assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
         assertThat(done.promoted()).isTrue();
         int alignerVersion = done.modelVersion();

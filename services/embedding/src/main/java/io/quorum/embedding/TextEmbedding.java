@@ -157,12 +157,7 @@ final class TextEmbedding {
         for (int from = 0; from < texts.size(); from += chunk) {
             float[][] v = e.embedder().embed(texts.subList(from, Math.min(texts.size(), from + chunk)));
             for (float[] x : v) {
-                for (float f : x) {
-                    if (!Float.isFinite(f)) {
-                        throw new IllegalStateException("embedder produced a non-finite value");
-                    }
-                }
-                all.add(x);
+                all.add(requireFinite(x));
             }
         }
         List<List<float[]>> out = new ArrayList<>(items.size());
@@ -177,8 +172,9 @@ final class TextEmbedding {
     /** For pairs: both sentence vectors and the interaction features, from one pass over the token vectors. */
     private List<List<float[]>> alignPairs(MiniLmEmbedder minilm, List<Item> items) {
         List<List<float[]>> out = new ArrayList<>(items.size());
-        for (int from = 0; from < items.size(); from += Math.max(1, chunk / 2)) {
-            List<Item> part = items.subList(from, Math.min(items.size(), from + Math.max(1, chunk / 2)));
+        int pairsPerCall = Math.max(1, chunk / 2);
+        for (int from = 0; from < items.size(); from += pairsPerCall) {
+            List<Item> part = items.subList(from, Math.min(items.size(), from + pairsPerCall));
             List<String> texts = new ArrayList<>(part.size() * 2);
             for (Item i : part) {
                 texts.addAll(i.texts());
@@ -188,17 +184,19 @@ final class TextEmbedding {
                 MiniLmEmbedder.TokenVectors a = t.get(2 * k);
                 MiniLmEmbedder.TokenVectors b = t.get(2 * k + 1);
                 float[] f = PairAlignment.features(part.get(k).texts().get(0), a, part.get(k).texts().get(1), b);
-                for (float[] x : List.of(a.sentence(), b.sentence(), f)) {
-                    for (float v : x) {
-                        if (!Float.isFinite(v)) {
-                            throw new IllegalStateException("embedder produced a non-finite value");
-                        }
-                    }
-                }
-                out.add(List.of(a.sentence(), b.sentence(), f));
+                out.add(List.of(requireFinite(a.sentence()), requireFinite(b.sentence()), requireFinite(f)));
             }
         }
         return out;
+    }
+
+    private static float[] requireFinite(float[] x) {
+        for (float f : x) {
+            if (!Float.isFinite(f)) {
+                throw new IllegalStateException("embedder produced a non-finite value");
+            }
+        }
+        return x;
     }
 
     private void checkText(String text, String field) throws InvalidEventException {

@@ -24,6 +24,8 @@ public final class PairScorerSpec {
     public static final String META_THRESHOLD = "quorum.threshold";
     public static final String META_EMBEDDER = "quorum.embedder";
     public static final String META_EMBEDDER_VERSION = "quorum.embedder.version";
+    /** SHA-256 of the embedder's model file the pair model was trained with (set where the embedder was trained too). */
+    public static final String META_EMBEDDER_SHA256 = "quorum.embedder.sha256";
     public static final double DEFAULT_THRESHOLD = 0.5;
 
     private PairScorerSpec() {

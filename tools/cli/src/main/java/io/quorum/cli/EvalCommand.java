@@ -73,7 +73,8 @@ final class EvalCommand implements Callable<Integer> {
     String embedder;
 
     @Option(names = "--model", defaultValue = "pair-scorer",
-            description = "in process: pair-scorer (Siamese on sentence vectors) or pair-aligner (alignment features)")
+            description = "the pair model to evaluate in process: pair-scorer (Siamese on sentence vectors), pair-aligner "
+                    + "(alignment features), pair-scorer-ft (head of a fine-tuned MiniLM) or any pair model's registry name")
     String model;
 
     @Option(names = "--model-version", description = "a specific version of --model")
@@ -111,10 +112,8 @@ final class EvalCommand implements Callable<Integer> {
         try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
             models = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(), runtime.resolve("cache/cli"));
         }
-        if (!model.equals(PairScorerSpec.MODEL_NAME) && !model.equals(PairAlignerSpec.MODEL_NAME)) {
-            throw new IllegalArgumentException("--model must be pair-scorer or pair-aligner, got " + model);
-        }
         ModelPublished scorer = models.pairModel(model, modelVersion, embedder);
+        boolean aligned = scorer.properties().containsKey(PairAlignerSpec.META_FEATURES);
         ModelPublished emb = models.embedderFor(scorer);
         long start = System.nanoTime();
         double[] p = new double[pairs.size()];
@@ -134,7 +133,7 @@ final class EvalCommand implements Callable<Integer> {
                         + "; metrics use the last threshold seen");
             }
         } else {
-            threshold = scorer.name().equals(PairAlignerSpec.MODEL_NAME) ? inProcessAligned(pairs, scorer, emb, models, p)
+            threshold = aligned ? inProcessAligned(pairs, scorer, emb, models, p)
                     : inProcess(pairs, scorer, emb, models, p);
             out.put("path", "in-process (ONNX Runtime)");
             out.put("model", scorer.name() + " v" + scorer.version());

@@ -54,12 +54,21 @@ final class ModelResolver {
         return scorer.properties().get(PairScorerSpec.META_EMBEDDER);
     }
 
-    /** The embedder version a scorer was trained on (the recorded version, else the embedder's champion). */
+    /**
+     * The embedder version a scorer was trained on: the one with the recorded SHA-256, else the recorded version, else
+     * the embedder's champion.
+     */
     ModelPublished embedderFor(ModelPublished scorer) {
         String name = embedderOf(scorer);
         if (name == null) {
             throw new IllegalStateException(scorer.name() + " v" + scorer.version() + " was not trained on text embeddings "
                     + "(data: " + (scorer.lineage() == null ? "?" : scorer.lineage().dataRef()) + ")");
+        }
+        String sha = scorer.properties().get(PairScorerSpec.META_EMBEDDER_SHA256);
+        if (sha != null) { // trained together with its embedder (minilm-siamese): the version with that content
+            return state.model(name).flatMap(h -> h.versions().values().stream().filter(m -> sha.equals(m.sha256())).findFirst())
+                    .orElseThrow(() -> new IllegalStateException("embedder " + name + " with sha256 " + sha
+                            + " is not in the registry"));
         }
         String v = scorer.properties().get(PairScorerSpec.META_EMBEDDER_VERSION);
         if (v != null) {

@@ -6,8 +6,10 @@ import io.quorum.shared.json.Json;
 import io.quorum.trainer.data.LocalEmbedders;
 import io.quorum.trainer.data.TextPairSource;
 import io.quorum.trainer.jobs.LocalJobContext;
+import io.quorum.trainer.jobs.MiniLmSiameseJob;
 import io.quorum.trainer.jobs.PairAlignerJob;
 import io.quorum.trainer.jobs.PairScorerJob;
+import io.quorum.trainer.jobs.TrainingJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,6 +42,8 @@ public final class AblationMain {
         g.add(new Config("A", "MiniLM int8 + Siamese, feature head", "-", p("embedder=minilm-q head=features " + best)));
         g.add(new Config("A", "MiniLM token alignment + lexical overlap, logistic regression (pair-aligner)", "-",
                 p("job=pair-aligner embedder=minilm")));
+        g.add(new Config("A", "MiniLM, top 2 layers fine-tuned as a Siamese net, cosine head (minilm-siamese)", "-",
+                p("job=minilm-siamese layers=2")));
         String tfidf = "embedder=tfidf-w2v vectors=glove ";
         g.add(new Config("B", "2 layers net", "0.67", p(tfidf + "depth=2 residual=false bn=none concat=false")));
         g.add(new Config("B", "3 layers net + adam", "0.74", p(tfidf + "depth=3 residual=false bn=none concat=false")));
@@ -80,7 +84,8 @@ public final class AblationMain {
         TextPairSource source = new TextPairSource(local, out.resolve("cache/vectors"), work.resolve("none.jsonl"));
         PairScorerJob job = new PairScorerJob(List.of(source));
         String only = opts.get("only");
-        PairAlignerJob aligner = new PairAlignerJob(source, local);
+        Map<String, TrainingJob> textJobs = Map.of("pair-aligner", new PairAlignerJob(source, local),
+                MiniLmSiameseJob.NAME, new MiniLmSiameseJob(source, local));
 
         List<Map<String, Object>> results = new ArrayList<>();
         StringBuilder md = new StringBuilder();
@@ -92,18 +97,19 @@ public final class AblationMain {
                 continue;
             }
             List<Map<String, Double>> perFold = new ArrayList<>();
-            boolean alignerRow = "pair-aligner".equals(c.params().get("job"));
+            TrainingJob textJob = textJobs.get(c.params().get("job"));
+            boolean textRow = textJob != null; // jobs on texts: no Siamese epochs/batch/extra parameters
             for (int fold = 0; fold < folds; fold++) {
                 Map<String, String> params = new LinkedHashMap<>(c.params());
                 params.remove("job");
-                if (opts.containsKey("extra") && !alignerRow) {
+                if (opts.containsKey("extra") && !textRow) {
                     params.putAll(p(opts.get("extra")));
                 }
                 params.put("data", data);
                 params.put("format", opts.getOrDefault("format", "auto"));
                 params.put("fold", Integer.toString(fold));
                 params.put("folds", Integer.toString(folds));
-                if (!alignerRow) {
+                if (!textRow) {
                     params.put("epochs", opts.getOrDefault("epochs", "20"));
                     params.put("batch", opts.getOrDefault("batch", "128"));
                 }
@@ -112,7 +118,7 @@ public final class AblationMain {
                 }
                 LocalJobContext ctx = new LocalJobContext("ablation", params, 42, dataDir, work, line -> { });
                 long t0 = System.nanoTime();
-                Map<String, Double> metrics = (alignerRow ? aligner : job).run(ctx).metrics();
+                Map<String, Double> metrics = (textRow ? textJob : job).run(ctx).metrics();
                 perFold.add(metrics);
                 System.err.printf("[ablation] %-45s fold %d/%d: accuracy %.4f f1 %.4f logloss %.4f auc %.4f (%.0f s)%n",
                         c.name(), fold + 1, folds, metrics.get("accuracy"), metrics.get("f1"),

@@ -9,8 +9,15 @@ import java.util.List;
  */
 public interface EmbedderResolver {
 
-    /** An embedder and the registry version it came from (null when not from the registry). */
-    record Resolved(Embedder embedder, Integer version, String ref) implements AutoCloseable {
+    /**
+     * An embedder, the registry version it came from (null when not from the registry), a reference for lineage, and
+     * the directory of its model files (null when it was built in memory).
+     */
+    record Resolved(Embedder embedder, Integer version, String ref, java.nio.file.Path files) implements AutoCloseable {
+        public Resolved(Embedder embedder, Integer version, String ref) {
+            this(embedder, version, ref, null);
+        }
+
         @Override
         public void close() {
             embedder.close();

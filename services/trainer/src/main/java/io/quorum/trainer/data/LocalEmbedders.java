@@ -40,7 +40,7 @@ public final class LocalEmbedders implements EmbedderResolver {
             case "minilm", "minilm-q" -> {
                 Embedders.Bundled b = name.equals("minilm") ? Embedders.Bundled.MINILM : Embedders.Bundled.MINILM_Q;
                 Path dir = b.extractTo(cache.resolve("bundled-" + b.modelName));
-                return new Resolved(MiniLmEmbedder.load(name, dir, options), null, EmbedderPublishingRefs.bundled(b));
+                return new Resolved(MiniLmEmbedder.load(name, dir, options), null, EmbedderPublishingRefs.bundled(b), dir);
             }
             case "tfidf-w2v", "mean-w2v" -> {
                 WordVectors wv = vectors(vectors, corpus);

@@ -79,6 +79,18 @@ public final class TextPairSource implements PairVectorSource {
         return pairs;
     }
 
+    /** The pairs a text job trains on: its required {@code data} parameter, read, and at least 20 of them. */
+    public List<LabeledPair> readTraining(JobContext ctx, String job, Map<String, String> refOut) throws JobFailedException {
+        if (!ctx.params().has("data")) {
+            throw new JobFailedException(job + " needs data: a QQP/MRPC file or 'labeled'");
+        }
+        List<LabeledPair> pairs = read(ctx.params().string("data", ""), ctx, refOut);
+        if (pairs.size() < 20) {
+            throw new JobFailedException("too few labelled pairs to train on: " + pairs.size());
+        }
+        return pairs;
+    }
+
     @Override
     public PairVectors load(String data, JobContext ctx) throws JobFailedException {
         JobParams p = ctx.params();

@@ -87,15 +87,8 @@ public final class PairAlignerJob implements TrainingJob {
     public TrainedModel run(JobContext ctx) throws JobFailedException {
         JobParams p = ctx.params();
         p.requireKnown(parameters().keySet(), name());
-        if (!p.has("data")) {
-            throw new JobFailedException("pair-aligner needs data: a QQP/MRPC file or 'labeled'");
-        }
-        String data = p.string("data", "");
         Map<String, String> ref = new LinkedHashMap<>();
-        List<LabeledPair> pairs = source.read(data, ctx, ref);
-        if (pairs.size() < 20) {
-            throw new JobFailedException("too few labelled pairs to train on: " + pairs.size());
-        }
+        List<LabeledPair> pairs = source.readTraining(ctx, name(), ref);
         String embedder = p.oneOf("embedder", "minilm", "minilm", "minilm-q");
         int epochs = p.integer("epochs", 60);
         int batch = p.integer("batch", 128);

@@ -18,9 +18,19 @@ import org.deeplearning4j.nn.api.Model;
  * @param dataRef         what it was trained on
  * @param dataHash        SHA-256 of the training data as read
  * @param extraArtifacts  other files to store with the version (name to bytes)
+ * @param notes           remarks for the model card
+ * @param companions      models this one depends on (a fine-tuned encoder for its pair head): published before it,
+ *                        under the same gate verdict, after the same parity and metric checks
  */
 public record TrainedModel(String modelName, Model network, byte[] onnx, byte[] gradientOnnx, double parity,
                            Map<String, Double> metrics, Map<String, String> properties,
                            Map<String, String> hyperParameters, String dataRef, String dataHash,
-                           Map<String, byte[]> extraArtifacts, List<String> notes) {
+                           Map<String, byte[]> extraArtifacts, List<String> notes, List<TrainedModel> companions) {
+
+    public TrainedModel(String modelName, Model network, byte[] onnx, byte[] gradientOnnx, double parity,
+                        Map<String, Double> metrics, Map<String, String> properties, Map<String, String> hyperParameters,
+                        String dataRef, String dataHash, Map<String, byte[]> extraArtifacts, List<String> notes) {
+        this(modelName, network, onnx, gradientOnnx, parity, metrics, properties, hyperParameters, dataRef, dataHash,
+                extraArtifacts, notes, List.of());
+    }
 }

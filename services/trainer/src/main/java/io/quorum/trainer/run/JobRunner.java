@@ -175,9 +175,11 @@ public final class JobRunner implements AutoCloseable {
             ctx.checkCancelled();
             ctx.emit(TrainingProgress.State.EXPORTING, 0, 0, 0, Double.NaN, 0, -1, trained.metrics(),
                     String.format("ONNX export parity: max |DL4J - ORT| = %.3g", trained.parity()));
-            if (!(trained.parity() <= settings.parityTolerance())) {
-                throw new JobFailedException(String.format("the ONNX export is not exact: max |DL4J - ORT| = %.3g > %.1g; "
-                        + "nothing published", trained.parity(), settings.parityTolerance()));
+            for (TrainedModel m : withCompanions(trained)) {
+                if (!(m.parity() <= settings.parityTolerance())) {
+                    throw new JobFailedException(String.format("the ONNX export of %s is not exact: max |DL4J - ORT| = %.3g "
+                            + "> %.1g; nothing published", m.modelName(), m.parity(), settings.parityTolerance()));
+                }
             }
             for (var e : trained.metrics().entrySet()) {
                 if (e.getValue() == null || !Double.isFinite(e.getValue())) {
@@ -190,6 +192,11 @@ public final class JobRunner implements AutoCloseable {
             Gate.Result verdict = job.gate(new JobParams(req.params())).evaluate(trained.metrics(),
                     champion.map(ModelPublished::metrics).orElse(null));
             ctx.checkCancelled();
+            for (TrainedModel companion : trained.companions()) {
+                ModelPublished c = publish(req, job, companion, state.resolve(companion.modelName(),
+                        RegistryState.ALIAS_CHAMPION).orElse(null), verdict, work, System.currentTimeMillis() - started);
+                LOG.infof("published %s v%d (companion of %s)", c.name(), c.version(), trained.modelName());
+            }
             ModelPublished published = publish(req, job, trained, champion.orElse(null), verdict, work,
                     System.currentTimeMillis() - started);
             String msg = verdict.pass()
@@ -215,8 +222,17 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
+    /** The model and its companions, companions first (the order they are published in). */
+    private static List<TrainedModel> withCompanions(TrainedModel trained) {
+        List<TrainedModel> all = new ArrayList<>(trained.companions());
+        all.add(trained);
+        return all;
+    }
+
     private ModelPublished publish(TrainingRequested req, TrainingJob job, TrainedModel trained, ModelPublished champion,
                                    Gate.Result verdict, Path work, long trainingMillis) throws IOException {
+        // a directory per model: a job's companions are published from the same work directory
+        work = Files.createDirectories(work.resolve("publish-" + trained.modelName().replaceAll("[^A-Za-z0-9._-]", "_")));
         Path onnx = Files.write(work.resolve(ModelPublisher.PRIMARY), trained.onnx());
         List<ModelStore.Artifact> extra = new ArrayList<>();
         if (trained.network() != null) {

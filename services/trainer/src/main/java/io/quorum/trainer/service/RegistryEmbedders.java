@@ -37,6 +37,6 @@ final class RegistryEmbedders implements EmbedderResolver {
                 "embedder " + name + " has no champion version in the registry (./quorum up publishes minilm and minilm-q; "
                         + "./quorum train word-vectors publishes tfidf-w2v)"));
         Path dir = ArtifactFetcher.fetch(meta, stores, cache.resolve(name).resolve(Integer.toString(meta.version())));
-        return new Resolved(Embedders.load(meta, dir, options), meta.version(), name + " v" + meta.version());
+        return new Resolved(Embedders.load(meta, dir, options), meta.version(), name + " v" + meta.version(), dir);
     }
 }

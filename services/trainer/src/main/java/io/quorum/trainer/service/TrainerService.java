@@ -17,6 +17,7 @@ import io.quorum.trainer.data.LabeledPairStore;
 import io.quorum.trainer.data.LocalEmbedders;
 import io.quorum.trainer.data.TextPairSource;
 import io.quorum.trainer.jobs.JobCatalog;
+import io.quorum.trainer.jobs.MiniLmSiameseJob;
 import io.quorum.trainer.jobs.PairAlignerJob;
 import io.quorum.trainer.jobs.PairScorerJob;
 import io.quorum.trainer.jobs.TrainingJob;
@@ -74,7 +75,7 @@ public class TrainerService {
         TextPairSource texts = new TextPairSource(registryEmbedders, cache.resolve("vectors"), labeled.file());
         LocalEmbedders local = new LocalEmbedders(data, cache, inference.options(), 42);
         List<TrainingJob> kinds = List.of(new PairScorerJob(List.of(texts)), new PairAlignerJob(texts, registryEmbedders),
-                new WordVectorsJob(texts, local));
+                new WordVectorsJob(texts, local), new MiniLmSiameseJob(texts, registryEmbedders));
         catalog = new JobCatalog(kinds);
         runner = new JobRunner(catalog, store, registry, this::emit, new JobRunner.Settings(Path.of(config.workDir()), data,
                 config.codeVersion(), config.queueCapacity(), config.parityTolerance()), meters);

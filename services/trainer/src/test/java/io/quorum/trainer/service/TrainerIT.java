@@ -11,12 +11,17 @@ import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.events.TrainingRequested;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.DeadLetter;
+import io.quorum.shared.model.PairScorerSpec;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.shared.topics.Topics;
 import io.quorum.testing.KafkaTestResource;
 import io.quorum.testing.TestProducer;
 import io.quorum.testing.TestRegistry;
+import io.quorum.testing.TestData;
 import io.quorum.testing.TopicReader;
+import io.quorum.text.EmbedderPublishing;
+import io.quorum.text.Embedders;
+import io.quorum.trainer.jobs.MiniLmSiameseJob;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import java.net.URI;
@@ -92,6 +97,38 @@ class TrainerIT {
         TestRegistry.registry().moveAlias(model, RegistryState.ALIAS_CHAMPION, good.modelVersion(), "rollback", Duration.ofSeconds(30));
         assertThat(TestRegistry.registry().snapshot(Duration.ofSeconds(30)).resolve(model, RegistryState.ALIAS_CHAMPION)
                 .orElseThrow().version()).isEqualTo(good.modelVersion());
+    }
+
+    @Test
+    void aFineTunedEncoderIsPublishedWithItsHead() throws Exception {
+        RegistryState before = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
+        if (before.resolve("minilm", RegistryState.ALIAS_CHAMPION).isEmpty()) {
+            EmbedderPublishing.publishBundled(Embedders.Bundled.MINILM, TestRegistry.publisher(), RegistryState.ALIAS_CHAMPION);
+        }
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String encoder = "it-enc-" + suffix;
+        String head = "it-head-" + suffix;
+        // mechanics, not quality: a tiny slice, one layer, one epoch; the gate bounds are opened accordingly
+        TrainingProgress done = run(request(MiniLmSiameseJob.NAME, Map.of("data", TestData.require("mrpc/msr_paraphrase_train.txt")
+                .toString(), "rows", "48", "validation", "0.25", "layers", "1", "epochs", "1", "batch", "8",
+                "encoder", encoder, "model", head, "min-accuracy", "0", "max-logloss", "5")));
+        assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        assertThat(done.model()).isEqualTo(head);
+
+        RegistryState s = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
+        ModelPublished enc = s.resolve(encoder, RegistryState.ALIAS_CHAMPION).orElseThrow();
+        ModelPublished h = s.resolve(head, RegistryState.ALIAS_CHAMPION).orElseThrow();
+        assertThat(enc.artifacts()).extracting(a -> a.name()).contains("model.onnx", "tokenizer.json", "model-card.json");
+        assertThat(enc.properties()).containsEntry(Embedders.META_KIND, "minilm");
+        // the head names the encoder it was trained with, by name and content hash
+        assertThat(h.properties()).containsEntry("quorum.embedder", encoder)
+                .containsEntry(PairScorerSpec.META_EMBEDDER_SHA256, enc.sha256());
+        // and the published encoder loads as an embedder
+        Path dir = io.quorum.shared.model.ArtifactFetcher.fetch(enc, List.of(TestRegistry.store()),
+                Files.createTempDirectory("it-fetch-"));
+        try (var e = Embedders.load(enc, dir, io.quorum.shared.inference.InferenceOptions.cpu(1))) {
+            assertThat(e.embed(List.of("Is this a paraphrase?"))[0]).hasSize(384);
+        }
     }
 
     @Test

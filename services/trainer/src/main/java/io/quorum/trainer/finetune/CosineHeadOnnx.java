@@ -23,7 +23,7 @@ public final class CosineHeadOnnx {
         String norms = g.mul(g.sqrt(g.reduceSum(g.mul(left, left), true, 1)), g.sqrt(g.reduceSum(g.mul(right, right), true, 1)));
         String cos = g.div(dot, g.max(norms, g.scalar(1e-12f)));
         String logit = g.mul(g.sub(cos, g.scalar((float) head.offset())), g.scalar((float) head.scale()));
-        g.output(g.sigmoid(logit), PairScorerSpec.OUTPUT, 1);
+        g.output(g.sigmoid(logit), PairScorerSpec.OUTPUT, -1, 1);
         metadata.forEach(g::metadata);
         return g.toBytes();
     }

@@ -105,6 +105,7 @@ class MiniLmFineTunerTest {
             byte[] headOnnx = CosineHeadOnnx.build(MiniLmEmbedder.DIM, head, Map.of(PairScorerSpec.META_THRESHOLD, "0.5"));
             try (OnnxSession s = OnnxSession.open(headOnnx, InferenceOptions.cpu(1))) {
                 PairScorerSpec.check(s, null);
+                assertThat(s.signature().output(PairScorerSpec.OUTPUT).orElseThrow().rank()).isEqualTo(2);
                 float[][] v = served(tuned, List.of(TEXTS.get(0), TEXTS.get(1)));
                 float[] p = s.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.of(v[0], 1, v[0].length),
                         PairScorerSpec.INPUT_RIGHT, FloatTensor.of(v[1], 1, v[1].length)), PairScorerSpec.OUTPUT).data();

@@ -92,8 +92,6 @@ public final class MiniLmFineTuner implements AutoCloseable {
             {"o2", "output/dense", "output.dense"}};
     /** LayerNorms of a transformer layer: parameter key prefix, parameter path. */
     private static final String[][] NORMS = {{"ln1", "attention.output.LayerNorm"}, {"ln2", "output.LayerNorm"}};
-    private static final String[] PARAMS = {"qw", "qb", "kw", "kb", "vw", "vb", "ow", "ob", "ln1g", "ln1b", "iw", "ib",
-            "o2w", "o2b", "ln2g", "ln2b"};
 
     private final Onnx.ModelProto base;
     private final Settings settings;
@@ -180,6 +178,20 @@ public final class MiniLmFineTuner implements AutoCloseable {
         this.sd = graph(inits);
     }
 
+    /** The parameter keys of one layer: weight and bias of each {@link #LINEAR}, gain and bias of each {@link #NORMS}. */
+    private static List<String> layerKeys() {
+        List<String> keys = new ArrayList<>();
+        for (String[] w : LINEAR) {
+            keys.add(w[0] + "w");
+            keys.add(w[0] + "b");
+        }
+        for (String[] n : NORMS) {
+            keys.add(n[0] + "g");
+            keys.add(n[0] + "b");
+        }
+        return keys;
+    }
+
     private void map(int layer, String key, String initialiser) {
         initialiserOf.put("l" + layer + key, initialiser);
     }
@@ -226,7 +238,7 @@ public final class MiniLmFineTuner implements AutoCloseable {
         List<Map<String, SDVariable>> layers = new ArrayList<>();
         for (int l = first; l < depth; l++) {
             Map<String, SDVariable> vars = new HashMap<>();
-            for (String key : PARAMS) {
+            for (String key : layerKeys()) {
                 String name = "l" + l + key;
                 vars.put(key, g.var(name, array(inits.get(initialiserOf.get(name)))));
             }

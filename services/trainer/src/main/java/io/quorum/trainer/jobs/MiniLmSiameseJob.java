@@ -3,6 +3,7 @@ package io.quorum.trainer.jobs;
 import ai.onnxruntime.OrtException;
 import io.quorum.shared.data.LabeledPair;
 import io.quorum.shared.eval.BinaryMetrics;
+import io.quorum.shared.inference.FloatTensor;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.model.Hashing;
@@ -214,7 +215,7 @@ public final class MiniLmSiameseJob implements TrainingJob {
             List<LabeledPair> c = pairs.subList(from, Math.min(pairs.size(), from + chunk));
             float[][] l = encoder.embed(c.stream().map(LabeledPair::left).toList());
             float[][] r = encoder.embed(c.stream().map(LabeledPair::right).toList());
-            float[] p = head.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, flat(l), PairScorerSpec.INPUT_RIGHT, flat(r)),
+            float[] p = head.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.matrix(l), PairScorerSpec.INPUT_RIGHT, FloatTensor.matrix(r)),
                     PairScorerSpec.OUTPUT).data();
             for (int i = 0; i < p.length; i++) {
                 out[from + i] = p[i];
@@ -223,22 +224,13 @@ public final class MiniLmSiameseJob implements TrainingJob {
         return out;
     }
 
-    private static io.quorum.shared.inference.FloatTensor flat(float[][] rows) {
-        int d = rows[0].length;
-        float[] f = new float[rows.length * d];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, f, i * d, d);
-        }
-        return io.quorum.shared.inference.FloatTensor.of(f, rows.length, d);
-    }
-
     /** The head in ONNX Runtime vs its closed form, on consecutive served vectors taken as pairs. */
     private static double headParity(byte[] onnx, MiniLmFineTuner.Head head, float[][] vectors) throws OrtException {
         int n = vectors.length / 2;
         float[][] l = Arrays.copyOfRange(vectors, 0, n);
         float[][] r = Arrays.copyOfRange(vectors, n, 2 * n);
         try (OnnxSession s = OnnxSession.open(onnx, InferenceOptions.cpu(1))) {
-            float[] p = s.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, flat(l), PairScorerSpec.INPUT_RIGHT, flat(r)),
+            float[] p = s.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.matrix(l), PairScorerSpec.INPUT_RIGHT, FloatTensor.matrix(r)),
                     PairScorerSpec.OUTPUT).data();
             double max = 0;
             for (int i = 0; i < n; i++) {

@@ -35,6 +35,14 @@ public final class MiniLmEmbedder implements Embedder {
 
     public static final String KIND = "minilm";
     public static final String TOKENIZER_FILE = "tokenizer.json";
+    /** The transformer output that is pooled into sentence vectors. */
+    public static final String OUTPUT = "last_hidden_state";
+    /**
+     * Optional second output: token vectors for {@link #tokenVectors} from other weights than the sentence vectors.
+     * An encoder fine-tuned for pooled sentence similarity keeps its base model's untuned top layers here, because
+     * token alignment works better on the base model's token vectors (see the trainer's {@code MiniLmFineTuner}).
+     */
+    public static final String TOKEN_OUTPUT = "token_hidden_state";
     public static final int MAX_TOKENS = 256;
     public static final int DIM = 384;
     /** Most texts per inference call inside {@link #embed}: enough to keep the cores busy, few enough to pad little. */
@@ -44,6 +52,8 @@ public final class MiniLmEmbedder implements Embedder {
     private final OnnxSession session;
     private final HuggingFaceTokenizer tokenizer;
     private final boolean typeIds;
+    /** Whether the model has {@link #TOKEN_OUTPUT}. */
+    private final boolean tokenOutput;
     private final int workers;
     /** Runs sub-batches beside the calling thread; null with one worker. */
     private final ExecutorService pool;
@@ -62,6 +72,7 @@ public final class MiniLmEmbedder implements Embedder {
         this.session = session;
         this.tokenizer = tokenizer;
         this.typeIds = session.signature().input("token_type_ids").isPresent();
+        this.tokenOutput = session.signature().output(TOKEN_OUTPUT).isPresent();
         this.workers = workers;
         AtomicInteger id = new AtomicInteger();
         this.pool = workers == 1 ? null : Executors.newFixedThreadPool(workers - 1, r -> {
@@ -117,8 +128,8 @@ public final class MiniLmEmbedder implements Embedder {
 
     /**
      * One text's contextual token vectors: {@code pieces} are its word pieces without {@code [CLS]}/{@code [SEP]},
-     * {@code tokens} their {@code last_hidden_state} rows, each L2-normalised, and {@code sentence} the pooled,
-     * normalised sentence vector {@link #embed} returns.
+     * {@code tokens} their {@code last_hidden_state} rows (the {@link #TOKEN_OUTPUT} rows when the model has that
+     * output), each L2-normalised, and {@code sentence} the pooled, normalised sentence vector {@link #embed} returns.
      */
     public record TokenVectors(float[] sentence, String[] pieces, float[][] tokens) {
     }
@@ -193,12 +204,15 @@ public final class MiniLmEmbedder implements Embedder {
         return out;
     }
 
-    /** Tokenizer output and {@code last_hidden_state} of one padded inference. */
-    private record Hidden(Encoding[] enc, long[] mask, int n, int len, int dim, float[] data) {
+    /**
+     * Tokenizer output, {@code last_hidden_state} ({@code data}) and the token vectors ({@code tokens}: the
+     * {@link #TOKEN_OUTPUT} when asked for and present, else {@code data}) of one padded inference.
+     */
+    private record Hidden(Encoding[] enc, long[] mask, int n, int len, int dim, float[] data, float[] tokens) {
     }
 
-    /** One inference over {@code texts} padded to the longest. */
-    private Hidden run(List<String> texts) {
+    /** One inference over {@code texts} padded to the longest; {@code tokens}: also fetch {@link #TOKEN_OUTPUT}. */
+    private Hidden run(List<String> texts, boolean tokens) {
         int n = texts.size();
         Encoding[] enc = tokenizer.batchEncode(texts);
         int len = enc[0].getIds().length;
@@ -215,19 +229,27 @@ public final class MiniLmEmbedder implements Embedder {
                 "token_type_ids", LongTensor.of(types, n, len))
                 : Map.of("input_ids", LongTensor.of(ids, n, len), "attention_mask", LongTensor.of(mask, n, len));
         FloatTensor hidden;
+        float[] tokenData;
         try {
-            hidden = session.runFloat(in, "last_hidden_state");
-        } catch (OrtException e) {
+            if (tokens && tokenOutput) {
+                Map<String, Tensor> out = session.run(in, OUTPUT, TOKEN_OUTPUT);
+                hidden = (FloatTensor) out.get(OUTPUT);
+                tokenData = ((FloatTensor) out.get(TOKEN_OUTPUT)).data();
+            } else {
+                hidden = session.runFloat(in, OUTPUT);
+                tokenData = hidden.data();
+            }
+        } catch (OrtException | ClassCastException e) {
             throw new IllegalStateException("MiniLM inference failed: " + e.getMessage(), e);
         }
-        return new Hidden(enc, mask, n, len, (int) hidden.shape()[2], hidden.data());
+        return new Hidden(enc, mask, n, len, (int) hidden.shape()[2], hidden.data(), tokenData);
     }
 
     private float[][] embedPadded(List<String> texts) {
         if (texts.isEmpty()) {
             return new float[0][];
         }
-        Hidden h = run(texts);
+        Hidden h = run(texts, false);
         return pool(h.data(), h.mask(), h.n(), h.len(), h.dim());
     }
 
@@ -235,7 +257,7 @@ public final class MiniLmEmbedder implements Embedder {
         if (texts.isEmpty()) {
             return new TokenVectors[0];
         }
-        Hidden h = run(texts);
+        Hidden h = run(texts, true);
         float[][] pooled = pool(h.data(), h.mask(), h.n(), h.len(), h.dim());
         TokenVectors[] out = new TokenVectors[h.n()];
         for (int i = 0; i < h.n(); i++) {
@@ -246,7 +268,7 @@ public final class MiniLmEmbedder implements Embedder {
                 if (h.mask()[i * h.len() + t] == 0 || all[t].equals("[CLS]") || all[t].equals("[SEP]")) {
                     continue;
                 }
-                float[] v = Arrays.copyOfRange(h.data(), (i * h.len() + t) * h.dim(), (i * h.len() + t + 1) * h.dim());
+                float[] v = Arrays.copyOfRange(h.tokens(), (i * h.len() + t) * h.dim(), (i * h.len() + t + 1) * h.dim());
                 double norm = 0;
                 for (float x : v) {
                     norm += (double) x * x;

@@ -74,7 +74,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = "pair-scorer",
             description = "the pair model to evaluate in process: pair-scorer (Siamese on sentence vectors), pair-aligner "
-                    + "(alignment features), pair-scorer-ft (head of a fine-tuned MiniLM) or any pair model's registry name")
+                    + "(alignment features), pair-scorer-ft / pair-aligner-ft (heads of a fine-tuned MiniLM) or any pair model's registry name")
     String model;
 
     @Option(names = "--model-version", description = "a specific version of --model")

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.quorum.shared.data.LabeledPair;
+import io.quorum.text.MiniLmEmbedder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,21 +17,24 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.IntConsumer;
 import onnx.Onnx;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.Loss;
 import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
@@ -371,9 +375,15 @@ public final class MiniLmFineTuner implements AutoCloseable {
                 return operation == Operation.TRAINING;
             }
 
+            // M2.1's training pass skips the op that computes the loss value (no gradient needs it), so the Loss
+            // handed to iterationDone is zero; the loss is recomputed here from the logits, which backprop needs
             @Override
-            public void iterationDone(SameDiff s, At at, org.nd4j.linalg.dataset.api.MultiDataSet data, Loss loss) {
-                lastLoss[0] = loss.totalLoss();
+            public void opExecution(SameDiff s, At at, org.nd4j.linalg.dataset.api.MultiDataSet data, SameDiffOp op,
+                                    OpContext context, INDArray[] outputs) {
+                int i = op.getOutputsOfOp() == null ? -1 : op.getOutputsOfOp().indexOf("logit");
+                if (i >= 0 && outputs != null && i < outputs.length) {
+                    lastLoss[0] = bce(outputs[i], data.getLabels(0), data.getFeatures(4));
+                }
             }
         });
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
@@ -397,6 +407,19 @@ public final class MiniLmFineTuner implements AutoCloseable {
                 progress.step(done, total, lossSum / done);
             }
         }
+    }
+
+    /** Weighted mean binary cross-entropy of logits {@code z} against labels {@code y}, as the graph's loss. */
+    static double bce(INDArray z, INDArray y, INDArray w) {
+        double sum = 0;
+        double weight = 0;
+        for (int r = 0; r < z.length(); r++) {
+            double zi = z.getDouble(r);
+            double wi = w.getDouble(r);
+            sum += wi * (Math.max(zi, 0) - zi * y.getDouble(r) + Math.log1p(Math.exp(-Math.abs(zi))));
+            weight += wi;
+        }
+        return sum / Math.max(weight, 1e-12);
     }
 
     /** Sentence vectors from the tuned encoder (SameDiff), in input order. */
@@ -437,9 +460,22 @@ public final class MiniLmFineTuner implements AutoCloseable {
      * {@code metadata} added to the model's metadata properties (keys already present are replaced).
      */
     public byte[] exportEncoder(Map<String, String> metadata) {
+        return exportEncoder(metadata, false);
+    }
+
+    /**
+     * As {@link #exportEncoder(Map)}; with {@code baseTokens} the graph also keeps the base model's trained layers,
+     * untuned, as a branch from the same frozen tensor whose last hidden state is the extra output
+     * {@link MiniLmEmbedder#TOKEN_OUTPUT}: sentence vectors come from the tuned layers, token vectors (for token
+     * alignment) from the base ones. The branch costs the trained layers once more per inference.
+     */
+    public byte[] exportEncoder(Map<String, String> metadata, boolean baseTokens) {
         Map<String, String> byInit = new HashMap<>();
         initialiserOf.forEach((key, init) -> byInit.put(init, key));
         Onnx.GraphProto.Builder g = base.getGraph().toBuilder();
+        if (baseTokens) {
+            addBaseBranch(g, byInit.keySet());
+        }
         for (int i = 0; i < g.getInitializerCount(); i++) {
             String key = byInit.get(g.getInitializer(i).getName());
             if (key == null) {
@@ -458,6 +494,63 @@ public final class MiniLmFineTuner implements AutoCloseable {
         }
         metadata.forEach((k, v) -> m.addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build().toByteArray();
+    }
+
+    /**
+     * Appends a copy of the trained layers' nodes to {@code g}: node and tensor names prefixed with {@code /base}, the
+     * trained initialisers copied under prefixed names with their original values, the copy's last hidden state
+     * named {@link MiniLmEmbedder#TOKEN_OUTPUT} and added as a graph output. Inputs from outside the trained layers
+     * (the frozen tensor, the attention mask) are shared.
+     */
+    private void addBaseBranch(Onnx.GraphProto.Builder g, Set<String> trained) {
+        Onnx.GraphProto original = base.getGraph();
+        if (original.getOutputList().stream().anyMatch(o -> o.getName().equals(MiniLmEmbedder.TOKEN_OUTPUT))) {
+            throw new IllegalArgumentException("the base encoder already has a " + MiniLmEmbedder.TOKEN_OUTPUT
+                    + " output; fine-tune from the original MiniLM");
+        }
+        String prefix = "/base";
+        Set<String> copied = new HashSet<>();
+        boolean last = false;
+        for (Onnx.NodeProto n : original.getNodeList()) {
+            if (!inTrainedLayer(n.getName())) {
+                continue;
+            }
+            Onnx.NodeProto.Builder c = n.toBuilder().setName(prefix + n.getName());
+            for (int i = 0; i < c.getInputCount(); i++) {
+                String in = c.getInput(i);
+                if (copied.contains(in) || trained.contains(in)) {
+                    c.setInput(i, prefix + (in.startsWith("/") ? "" : "/") + in);
+                }
+            }
+            for (int o = 0; o < c.getOutputCount(); o++) {
+                String out = c.getOutput(o);
+                copied.add(out);
+                boolean isLast = out.equals(MiniLmEmbedder.OUTPUT);
+                last |= isLast;
+                c.setOutput(o, isLast ? MiniLmEmbedder.TOKEN_OUTPUT : prefix + out);
+            }
+            g.addNode(c.build());
+        }
+        if (!last) {
+            throw new IllegalArgumentException("the top layer does not produce " + MiniLmEmbedder.OUTPUT);
+        }
+        for (Onnx.TensorProto t : original.getInitializerList()) {
+            if (trained.contains(t.getName())) {
+                g.addInitializer(t.toBuilder().setName(prefix + (t.getName().startsWith("/") ? "" : "/") + t.getName()));
+            }
+        }
+        Onnx.ValueInfoProto out = original.getOutputList().stream().filter(o -> o.getName().equals(MiniLmEmbedder.OUTPUT))
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("the encoder has no " + MiniLmEmbedder.OUTPUT + " output"));
+        g.addOutput(out.toBuilder().setName(MiniLmEmbedder.TOKEN_OUTPUT));
+    }
+
+    private boolean inTrainedLayer(String node) {
+        for (int l = first; l < depth; l++) {
+            if (node.startsWith("/encoder/layer." + l + "/")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Largest element-wise difference of two equally shaped row sets (parity checks). */

@@ -69,7 +69,7 @@ public final class PairAlignerJob implements TrainingJob {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("data", "- a QQP/MRPC file, or 'labeled' (the pairs received on quorum.pairs.labeled)");
         p.put("model", PairAlignerSpec.MODEL_NAME + " - registry name to publish under");
-        p.put("embedder", "minilm - minilm or minilm-q (the token vectors the features come from)");
+        p.put("embedder", "minilm - a MiniLM model (minilm, minilm-q, a fine-tuned one): the token vectors the features come from");
         p.put("epochs", "60 - passes over the training split");
         p.put("batch", "128 - minibatch size");
         p.put("lr", "0.01 - Adam learning rate");
@@ -89,7 +89,7 @@ public final class PairAlignerJob implements TrainingJob {
         p.requireKnown(parameters().keySet(), name());
         Map<String, String> ref = new LinkedHashMap<>();
         List<LabeledPair> pairs = source.readTraining(ctx, name(), ref);
-        String embedder = p.oneOf("embedder", "minilm", "minilm", "minilm-q");
+        String embedder = p.string("embedder", "minilm");
         int epochs = p.integer("epochs", 60);
         int batch = p.integer("batch", 128);
         double lr = p.number("lr", 0.01);
@@ -119,22 +119,7 @@ public final class PairAlignerJob implements TrainingJob {
         int[] calibration = IntStream.concat(Arrays.stream(split[0]), Arrays.stream(split[1])).toArray();
         int k = x[0].length;
 
-        double[][] std = standardization(x, train);
-        MultiLayerNetwork net = network(k, lr, l2, ctx.seed());
-        INDArray trainX = matrix(x, train, std);
-        INDArray trainY = labels(y, train);
-        Random rnd = new Random(ctx.seed());
-        long step = 0;
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            int[] order = PairScorerJob.permutation(train.length, rnd);
-            for (int from = 0; from < order.length; from += batch) {
-                int[] rows = Arrays.copyOfRange(order, from, Math.min(order.length, from + batch));
-                net.fit(new DataSet(trainX.getRows(rows), trainY.getRows(rows)));
-                step++;
-            }
-            ctx.progress(epoch + 1, epochs, step, net.score(), 0, -1, Map.of(), null);
-        }
-        fold(net, std);
+        MultiLayerNetwork net = fitLogistic(x, y, train, epochs, batch, lr, l2, ctx);
         double threshold = BinaryMetrics.bestThreshold(predict(net, matrix(x, calibration, null)), select(y, calibration));
         Map<String, Double> metrics = new LinkedHashMap<>(
                 BinaryMetrics.compute(predict(net, matrix(x, split[2], null)), select(y, split[2]), threshold));
@@ -187,6 +172,31 @@ public final class PairAlignerJob implements TrainingJob {
         return out;
     }
 
+    /**
+     * Logistic regression (DL4J, Adam, L2) on rows {@code rows} of {@code x}, standardised while training; the
+     * standardisation is then folded into the weights, so the returned network takes raw features.
+     */
+    static MultiLayerNetwork fitLogistic(float[][] x, int[] y, int[] rows, int epochs, int batch, double lr, double l2,
+                                         JobContext ctx) {
+        double[][] std = standardization(x, rows);
+        MultiLayerNetwork net = network(x[rows[0]].length, lr, l2, ctx.seed());
+        INDArray trainX = matrix(x, rows, std);
+        INDArray trainY = labels(y, rows);
+        Random rnd = new Random(ctx.seed());
+        long step = 0;
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            int[] order = PairScorerJob.permutation(rows.length, rnd);
+            for (int from = 0; from < order.length; from += batch) {
+                int[] part = Arrays.copyOfRange(order, from, Math.min(order.length, from + batch));
+                net.fit(new DataSet(trainX.getRows(part), trainY.getRows(part)));
+                step++;
+            }
+            ctx.progress(epoch + 1, epochs, step, net.score(), 0, -1, Map.of(), null);
+        }
+        fold(net, std);
+        return net;
+    }
+
     static MultiLayerNetwork network(int features, double lr, double l2, long seed) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .seed(seed)
@@ -204,7 +214,7 @@ public final class PairAlignerJob implements TrainingJob {
 
     /** Per-feature {mean, std} over the training rows. */
     static double[][] standardization(float[][] x, int[] rows) {
-        int k = x[0].length;
+        int k = x[rows[0]].length;
         double[] mean = new double[k];
         double[] std = new double[k];
         for (int i : rows) {
@@ -262,7 +272,7 @@ public final class PairAlignerJob implements TrainingJob {
         return Nd4j.create(out);
     }
 
-    private static int[] select(int[] y, int[] rows) {
+    static int[] select(int[] y, int[] rows) {
         int[] out = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             out[i] = y[rows[i]];
@@ -270,7 +280,7 @@ public final class PairAlignerJob implements TrainingJob {
         return out;
     }
 
-    private static double[] predict(MultiLayerNetwork net, INDArray x) {
+    static double[] predict(MultiLayerNetwork net, INDArray x) {
         return net.output(x).reshape(-1).toDoubleVector();
     }
 }

@@ -341,6 +341,11 @@ public final class PairScorerJob implements TrainingJob {
      * compares on one fold sees the same rows.
      */
     public static int[][] splitIndices(int n, JobParams p, long seed) throws JobFailedException {
+        return splitIndices(n, p, seed, 0.1);
+    }
+
+    /** As {@link #splitIndices(int, JobParams, long)}, with {@code defaultDev} when the parameter 'dev' is not given. */
+    public static int[][] splitIndices(int n, JobParams p, long seed, double defaultDev) throws JobFailedException {
         int[] order = permutation(n, new Random(seed ^ 0x5eed));
         List<Integer> valIdx = new ArrayList<>();
         List<Integer> rest = new ArrayList<>();
@@ -360,7 +365,7 @@ public final class PairScorerJob implements TrainingJob {
                 (i < nv ? valIdx : rest).add(order[i]);
             }
         }
-        double df = p.number("dev", 0.1);
+        double df = p.number("dev", defaultDev);
         int nd = Math.max(2, (int) Math.round(rest.size() * df));
         int[] dev = rest.subList(0, nd).stream().mapToInt(Integer::intValue).toArray();
         int[] train = rest.subList(nd, rest.size()).stream().mapToInt(Integer::intValue).toArray();

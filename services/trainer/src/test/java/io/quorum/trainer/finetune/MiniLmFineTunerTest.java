@@ -46,12 +46,26 @@ class MiniLmFineTunerTest {
     }
 
     private static float[][] served(byte[] onnx, List<String> texts) throws Exception {
+        try (MiniLmEmbedder e = embedder(onnx)) {
+            return e.embed(texts);
+        }
+    }
+
+    private static MiniLmEmbedder embedder(byte[] onnx) throws Exception {
         Path d = Files.createDirectories(dir.resolve("served-" + System.nanoTime()));
         Files.write(d.resolve("model.onnx"), onnx);
         Files.copy(minilm.resolve(MiniLmEmbedder.TOKENIZER_FILE), d.resolve(MiniLmEmbedder.TOKENIZER_FILE));
-        try (MiniLmEmbedder e = MiniLmEmbedder.load("t", d, InferenceOptions.cpu(1))) {
-            return e.embed(texts);
+        return MiniLmEmbedder.load("t", d, InferenceOptions.cpu(1));
+    }
+
+    /** Largest difference between the token vectors of two lists of {@link MiniLmEmbedder.TokenVectors}. */
+    private static double tokenDiff(List<MiniLmEmbedder.TokenVectors> a, List<MiniLmEmbedder.TokenVectors> b) {
+        double max = 0;
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(a.get(i).pieces()).isEqualTo(b.get(i).pieces());
+            max = Math.max(max, MiniLmFineTuner.maxAbsDiff(a.get(i).tokens(), b.get(i).tokens()));
         }
+        return max;
     }
 
     private static final List<String> TEXTS = List.of("How do I learn Java quickly?",
@@ -81,7 +95,9 @@ class MiniLmFineTunerTest {
             double before = separation(t, pairs);
             List<Double> losses = new ArrayList<>();
             t.train(pairs, (done, total, loss) -> losses.add(loss), () -> { });
-            assertThat(losses).hasSize(3 * 12).allMatch(Double::isFinite);
+            // running mean of the binary cross-entropy: positive, and lower after three epochs than after the first step
+            assertThat(losses).hasSize(3 * 12).allMatch(l -> Double.isFinite(l) && l > 0);
+            assertThat(losses.get(losses.size() - 1)).isLessThan(losses.get(0));
             double after = separation(t, pairs);
             // mean cosine of paraphrases minus non-paraphrases, on the pairs it trained on
             assertThat(after).isGreaterThan(before + 0.01);
@@ -99,6 +115,28 @@ class MiniLmFineTunerTest {
             }
             assertThat(changed).hasSize(16).allMatch(n -> n.startsWith("encoder.layer.5.") || n.startsWith("onnx::MatMul"));
             assertThat(changed.stream().filter(n -> n.startsWith("encoder.")).toList()).hasSize(10);
+
+            // with the base branch: sentence vectors from the tuned layer, token vectors from the base model's
+            byte[] both = t.exportEncoder(Map.of(), true);
+            try (MiniLmEmbedder withBase = embedder(both); MiniLmEmbedder plain = embedder(base);
+                 MiniLmEmbedder tunedOnly = embedder(tuned)) {
+                float[][] sentences = withBase.embed(TEXTS);
+                assertThat(MiniLmFineTuner.maxAbsDiff(sentences, tunedOnly.embed(TEXTS))).isLessThan(1e-6);
+                List<MiniLmEmbedder.TokenVectors> tokens = withBase.tokenVectors(TEXTS);
+                assertThat(tokenDiff(tokens, plain.tokenVectors(TEXTS))).isLessThan(1e-6);
+                assertThat(tokenDiff(tokens, tunedOnly.tokenVectors(TEXTS))).isGreaterThan(1e-3);
+                for (int i = 0; i < TEXTS.size(); i++) {
+                    assertThat(MiniLmFineTuner.maxAbsDiff(new float[][] {tokens.get(i).sentence()}, new float[][] {sentences[i]}))
+                            .isLessThan(1e-6);
+                }
+            }
+            // a tuner started from such a file refuses to add a second branch
+            try (MiniLmFineTuner again = new MiniLmFineTuner(both, minilm.resolve(MiniLmEmbedder.TOKENIZER_FILE),
+                    new MiniLmFineTuner.Settings(1, 1, 1e-4, 8, 128, 7))) {
+                assertThat(MiniLmFineTuner.maxAbsDiff(again.embed(TEXTS), served(tuned, TEXTS))).isLessThan(1e-5);
+                assertThatThrownBy(() -> again.exportEncoder(Map.of(), true)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(MiniLmEmbedder.TOKEN_OUTPUT);
+            }
 
             // the cosine head as a pair-scorer model: the service's contract checks and the closed form
             MiniLmFineTuner.Head head = t.head();

@@ -11,16 +11,19 @@ import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.events.TrainingRequested;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.DeadLetter;
+import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.shared.topics.Topics;
 import io.quorum.testing.KafkaTestResource;
+import io.quorum.testing.TestData;
 import io.quorum.testing.TestProducer;
 import io.quorum.testing.TestRegistry;
-import io.quorum.testing.TestData;
 import io.quorum.testing.TopicReader;
 import io.quorum.text.EmbedderPublishing;
 import io.quorum.text.Embedders;
+import io.quorum.text.MiniLmEmbedder;
+import io.quorum.text.PairAlignment;
 import io.quorum.trainer.jobs.MiniLmSiameseJob;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
@@ -100,7 +103,7 @@ class TrainerIT {
     }
 
     @Test
-    void aFineTunedEncoderIsPublishedWithItsHead() throws Exception {
+    void aFineTunedEncoderIsPublishedWithItsHeads() throws Exception {
         RegistryState before = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
         if (before.resolve("minilm", RegistryState.ALIAS_CHAMPION).isEmpty()) {
             EmbedderPublishing.publishBundled(Embedders.Bundled.MINILM, TestRegistry.publisher(), RegistryState.ALIAS_CHAMPION);
@@ -108,26 +111,37 @@ class TrainerIT {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String encoder = "it-enc-" + suffix;
         String head = "it-head-" + suffix;
+        String aligner = "it-aligner-" + suffix;
         // mechanics, not quality: a tiny slice, one layer, one epoch; the gate bounds are opened accordingly
-        TrainingProgress done = run(request(MiniLmSiameseJob.NAME, Map.of("data", TestData.require("mrpc/msr_paraphrase_train.txt")
-                .toString(), "rows", "48", "validation", "0.25", "layers", "1", "epochs", "1", "batch", "8",
-                "encoder", encoder, "model", head, "min-accuracy", "0", "max-logloss", "5")));
+        Map<String, String> params = Map.of("data", TestData.require("mrpc/msr_paraphrase_train.txt").toString(), "rows", "48",
+                "validation", "0.25", "layers", "1", "epochs", "1", "batch", "8", "head", "align", "encoder", encoder,
+                "model", head, "aligner", aligner);
+        TrainingProgress done = run(request(MiniLmSiameseJob.NAME, with(with(params, "min-accuracy", "0"), "max-logloss", "5")));
         assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
-        assertThat(done.model()).isEqualTo(head);
+        assertThat(done.model()).isEqualTo(aligner);
 
         RegistryState s = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
         ModelPublished enc = s.resolve(encoder, RegistryState.ALIAS_CHAMPION).orElseThrow();
         ModelPublished h = s.resolve(head, RegistryState.ALIAS_CHAMPION).orElseThrow();
-        assertThat(enc.artifacts()).extracting(a -> a.name()).contains("model.onnx", "tokenizer.json", "model-card.json");
+        ModelPublished a = s.resolve(aligner, RegistryState.ALIAS_CHAMPION).orElseThrow();
+        assertThat(enc.artifacts()).extracting(x -> x.name()).contains("model.onnx", "tokenizer.json", "model-card.json");
         assertThat(enc.properties()).containsEntry(Embedders.META_KIND, "minilm");
-        // the head names the encoder it was trained with, by name and content hash
-        assertThat(h.properties()).containsEntry("quorum.embedder", encoder)
-                .containsEntry(PairScorerSpec.META_EMBEDDER_SHA256, enc.sha256());
-        // and the published encoder loads as an embedder
+        // both heads name the encoder they were trained with, by name and content hash
+        for (ModelPublished m : List.of(h, a)) {
+            assertThat(m.properties()).containsEntry("quorum.embedder", encoder)
+                    .containsEntry(PairScorerSpec.META_EMBEDDER_SHA256, enc.sha256());
+        }
+        assertThat(a.properties()).containsEntry(PairAlignerSpec.META_FEATURES, PairAlignment.FEATURE_SET);
+        // and the published encoder loads as an embedder, with the base model's token vectors beside its own
         Path dir = io.quorum.shared.model.ArtifactFetcher.fetch(enc, List.of(TestRegistry.store()),
                 Files.createTempDirectory("it-fetch-"));
         try (var e = Embedders.load(enc, dir, io.quorum.shared.inference.InferenceOptions.cpu(1))) {
             assertThat(e.embed(List.of("Is this a paraphrase?"))[0]).hasSize(384);
+            assertThat(((MiniLmEmbedder) e).tokenVectors(List.of("Is this a paraphrase?")).get(0).pieces()).startsWith("is", "this", "a");
+        }
+        try (var session = io.quorum.shared.inference.OnnxSession.open(dir.resolve("model.onnx"),
+                io.quorum.shared.inference.InferenceOptions.cpu(1))) {
+            assertThat(session.signature().output(MiniLmEmbedder.TOKEN_OUTPUT)).isPresent();
         }
     }
 

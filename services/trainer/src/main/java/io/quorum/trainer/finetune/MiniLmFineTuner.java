@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.IntConsumer;
 import onnx.Onnx;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
@@ -467,7 +466,7 @@ public final class MiniLmFineTuner implements AutoCloseable {
      * As {@link #exportEncoder(Map)}; with {@code baseTokens} the graph also keeps the base model's trained layers,
      * untuned, as a branch from the same frozen tensor whose last hidden state is the extra output
      * {@link MiniLmEmbedder#TOKEN_OUTPUT}: sentence vectors come from the tuned layers, token vectors (for token
-     * alignment) from the base ones. The branch costs the trained layers once more per inference.
+     * alignment) from the base ones. The branch costs the trained layers once more when token vectors are fetched.
      */
     public byte[] exportEncoder(Map<String, String> metadata, boolean baseTokens) {
         Map<String, String> byInit = new HashMap<>();

@@ -272,7 +272,7 @@ public final class PairAlignerJob implements TrainingJob {
         return Nd4j.create(out);
     }
 
-    static int[] select(int[] y, int[] rows) {
+    private static int[] select(int[] y, int[] rows) {
         int[] out = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             out[i] = y[rows[i]];

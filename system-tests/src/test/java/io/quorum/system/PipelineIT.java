@@ -8,6 +8,7 @@ import io.quorum.cli.QuorumCli;
 import io.quorum.shared.data.LabeledPair;
 import io.quorum.shared.data.PairFileReader;
 import io.quorum.shared.events.DuplicatesFound;
+import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.PairLabeled;
 import io.quorum.shared.events.PairScored;
@@ -15,12 +16,16 @@ import io.quorum.shared.events.PairSubmitted;
 import io.quorum.shared.events.QuestionPosted;
 import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.events.TrainingRequested;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.model.ModelPublisher;
+import io.quorum.shared.model.PairScorerSpec;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.shared.topics.Topics;
 import io.quorum.testing.ServiceLauncher;
 import io.quorum.testing.TestData;
 import io.quorum.testing.TestKafka;
+import io.quorum.testing.TestModels;
 import io.quorum.testing.TestProducer;
 import io.quorum.testing.TestRegistry;
 import io.quorum.testing.TopicReader;
@@ -29,7 +34,6 @@ import io.quorum.text.Embedders;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +55,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * sent to {@code quorum.pairs} come back scored on {@code quorum.pairs.scored}; duplicate search finds a planted
  * paraphrase among 1,000 questions; the eval command works in process and through Kafka on an MRPC slice; a pair
  * aligner trained through the trainer then scores the pairs the embedding service sends with alignment features, and
- * the served scores match the in-process ones; labelled pairs trigger a retrain of both pair models.
+ * the served scores match the in-process ones; labelled pairs trigger a retrain of both pair models; an eval through
+ * Kafka whose pairs the services dead-letter stops at the first dead letter with its reason.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineIT {
@@ -62,9 +67,12 @@ class PipelineIT {
     static List<LabeledPair> mrpc;
     static Path mrpcFile;
     static int scorerVersion;
+    /** Label store and CLI runtime (its model cache holds MiniLM): removed after the class. */
+    static TempDir work;
 
     @BeforeAll
     static void start() throws Exception {
+        work = TempDir.create("pipeline-it-");
         mrpcFile = TestData.require("mrpc/msr_paraphrase_train.txt");
         mrpc = PairFileReader.read(mrpcFile, PairFileReader.Format.AUTO).pairs();
         RegistryState state = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
@@ -74,7 +82,7 @@ class PipelineIT {
         trainer = ServiceLauncher.start("trainer", List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
                 "-Dorg.bytedeco.javacpp.maxphysicalbytes=2g"), Map.of("quorum.trainer.data-dir", mrpcFile.getParent().getParent().toString(),
                 "quorum.trainer.retrain.after-labels", "40", "quorum.trainer.retrain.store",
-                Files.createTempDirectory("labels").resolve("labeled.jsonl").toString(), "quorum.trainer.retrain.params.epochs", "2"));
+                work.resolve("labeled.jsonl").toString(), "quorum.trainer.retrain.params.epochs", "2"));
         embedding = ServiceLauncher.start("embedding", List.of("-Xmx512m"), Map.of("quorum.embedding.extra-embedders", ""));
         scoring = ServiceLauncher.start("pair-scoring", List.of("-Xmx384m"), Map.of());
     }
@@ -85,6 +93,9 @@ class PipelineIT {
             if (s != null) {
                 s.close();
             }
+        }
+        if (work != null) {
+            work.close();
         }
     }
 
@@ -232,27 +243,66 @@ class PipelineIT {
                 org.assertj.core.data.Offset.offset(1e-4));
     }
 
+    @Test
+    @Order(6)
+    void evalThroughKafkaStopsAtTheFirstDeadLetterWithItsReason() throws Exception {
+        // a scorer on int8 MiniLM vectors: this embedding service does not serve minilm-q (extra-embedders is empty),
+        // so it dead-letters every pair; eval must say so at once instead of waiting out its timeout
+        RegistryState state = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
+        if (state.resolve("minilm-q", RegistryState.ALIAS_CHAMPION).isEmpty()) {
+            EmbedderPublishing.publishBundled(Embedders.Bundled.MINILM_Q, TestRegistry.publisher(), RegistryState.ALIAS_CHAMPION);
+        }
+        try (TempDir tmp = TempDir.create("pair-scorer-q-")) {
+            Path onnx = TestModels.pairScorer(384, 8, 7, 0.5).write(tmp.resolve("model.onnx"));
+            TestRegistry.publisher().publish(new ModelPublisher.Request("pair-scorer-q", onnx, null, Map.of(),
+                    new Lineage(null, "test", "generated", null, "test", 0L), Map.of(PairScorerSpec.META_EMBEDDER, "minilm-q"),
+                    RegistryState.ALIAS_CHAMPION));
+        }
+        Cli run = cli(true, "pair-scorer-q", "--timeout", "300");
+        assertThat(run.rc()).as(run.out()).isNotZero();
+        assertThat(run.err()).contains("was dead-lettered on " + Topics.dlq(Topics.PAIRS)).contains("minilm-q")
+                .doesNotContain("pairs came back");
+        // the pipeline is undisturbed: the served scorer still answers
+        assertThat(eval(true).get("n").asInt()).isEqualTo(120);
+    }
+
     private static JsonNode eval(boolean viaKafka) throws Exception {
         return eval(viaKafka, "pair-scorer");
     }
 
     private static JsonNode eval(boolean viaKafka, String model) throws Exception {
+        Cli run = cli(viaKafka, model);
+        assertThat(run.rc()).as(run.out() + run.err()).isZero();
+        return Json.mapper().readTree(run.out());
+    }
+
+    private record Cli(int rc, String out, String err) {
+    }
+
+    /** Runs {@code ./quorum eval pairs} on the first 120 MRPC pairs in this JVM. */
+    private static Cli cli(boolean viaKafka, String model, String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("eval", "pairs", "--data", mrpcFile.toString(), "--rows", "120", "--model", model,
                 "--bootstrap", TestKafka.bootstrapServers(), "--store", TestRegistry.storeRoot().toString(),
-                "--runtime", Files.createTempDirectory("cli").toString()));
+                "--runtime", work.resolve("cli").toString()));
         if (viaKafka) {
             args.add("--via-kafka");
         }
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        args.addAll(List.of(more));
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
         int rc;
         try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
             rc = new picocli.CommandLine(new QuorumCli()).execute(args.toArray(String[]::new));
         } finally {
-            System.setOut(original);
+            System.setOut(out);
+            System.setErr(err);
         }
-        assertThat(rc).as(captured.toString(StandardCharsets.UTF_8)).isZero();
-        return Json.mapper().readTree(captured.toByteArray());
+        String e = capturedErr.toString(StandardCharsets.UTF_8);
+        err.print(e);
+        return new Cli(rc, capturedOut.toString(StandardCharsets.UTF_8), e);
     }
 }

@@ -1,5 +1,6 @@
 package io.quorum.testing;
 
+import io.quorum.shared.files.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -9,9 +10,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Properties;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -97,7 +96,7 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             server.shutdown();
             server.awaitShutdown();
         } finally {
-            deleteQuietly(logDir);
+            TempDir.deleteRecursively(logDir);
         }
     }
 
@@ -105,14 +104,6 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // temp dir
         }
     }
 }

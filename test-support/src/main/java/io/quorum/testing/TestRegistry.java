@@ -2,6 +2,7 @@ package io.quorum.testing;
 
 import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelRegistry;
@@ -13,7 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The model store and registry of a test JVM: a temporary file store and the registry topic on the test broker. */
+/**
+ * The model store and registry of a test JVM: a temporary file store and the registry topic on the test broker. The
+ * store and the services' caches beside it are removed when the JVM exits (a store holds several 90 MB MiniLM copies).
+ */
 public final class TestRegistry {
 
     private static Path root;
@@ -26,6 +30,11 @@ public final class TestRegistry {
         if (root == null) {
             try {
                 root = Files.createTempDirectory("quorum-models-");
+                Path store = root;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    TempDir.deleteRecursively(store);
+                    TempDir.deleteRecursively(store.resolveSibling(store.getFileName() + "-cache"));
+                }, "quorum-test-store-cleanup"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -54,8 +63,8 @@ public final class TestRegistry {
 
     /** Writes {@code graph} to a temp file and publishes it as a new version of {@code name} with {@code alias}. */
     public static ModelPublished publish(String name, OnnxGraph graph, String alias) {
-        try {
-            Path file = Files.createTempFile("model-", ".onnx");
+        try (TempDir tmp = TempDir.create("model-")) {
+            Path file = tmp.resolve("model.onnx");
             graph.write(file);
             return publisher().publish(new ModelPublisher.Request(name, file, null, Map.of("test", 1.0),
                     new Lineage(null, "test", "generated", null, "test", 0L), Map.of(), alias));

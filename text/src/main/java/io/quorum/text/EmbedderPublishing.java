@@ -1,6 +1,7 @@
 package io.quorum.text;
 
 import io.quorum.shared.events.Lineage;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelStore;
@@ -24,7 +25,14 @@ public final class EmbedderPublishing {
     /** Publishes a bundled pretrained MiniLM as a new version of its model name. */
     public static ModelPublished publishBundled(Embedders.Bundled bundled, ModelPublisher publisher, String alias)
             throws IOException {
-        Path dir = bundled.extractTo(Files.createTempDirectory("quorum-" + bundled.modelName + "-"));
+        try (TempDir tmp = TempDir.create("quorum-" + bundled.modelName + "-")) {
+            return publishBundled(bundled, bundled.extractTo(tmp.path()), publisher, alias);
+        }
+    }
+
+    /** Publishes the files of {@code bundled} extracted to {@code dir} (the store copies them). */
+    private static ModelPublished publishBundled(Embedders.Bundled bundled, Path dir, ModelPublisher publisher, String alias)
+            throws IOException {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(Embedders.META_KIND, MiniLmEmbedder.KIND);
         props.put("precision", bundled.precision);
@@ -45,18 +53,20 @@ public final class EmbedderPublishing {
                                               String vectorsRef, Map<String, Double> metrics, Lineage lineage,
                                               ModelPublisher publisher, String alias) throws IOException {
         Vocabulary vocab = Vocabulary.build(corpus, vectors::contains);
-        Path dir = Files.createTempDirectory("quorum-" + name + "-");
-        Path vocabFile = dir.resolve(Vocabulary.FILE);
-        vocab.write(vocabFile);
-        Path onnx = Files.write(dir.resolve("model.onnx"), TfidfW2vModel.build(vocab, vectors, weighting,
-                Map.of("quorum.vectors", vectorsRef)));
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put(Embedders.META_KIND, TfidfW2vModel.KIND);
-        props.put("weighting", weighting);
-        props.put("dimension", Integer.toString(vectors.dimension()));
-        props.put("vocabulary", Integer.toString(vocab.size()));
-        props.put("vectors", vectorsRef);
-        return publisher.publish(new ModelPublisher.Request(name, onnx,
-                List.of(new ModelStore.Artifact(Vocabulary.FILE, vocabFile)), metrics, lineage, props, alias));
+        try (TempDir tmp = TempDir.create("quorum-" + name + "-")) {
+            Path dir = tmp.path();
+            Path vocabFile = dir.resolve(Vocabulary.FILE);
+            vocab.write(vocabFile);
+            Path onnx = Files.write(dir.resolve("model.onnx"), TfidfW2vModel.build(vocab, vectors, weighting,
+                    Map.of("quorum.vectors", vectorsRef)));
+            Map<String, String> props = new LinkedHashMap<>();
+            props.put(Embedders.META_KIND, TfidfW2vModel.KIND);
+            props.put("weighting", weighting);
+            props.put("dimension", Integer.toString(vectors.dimension()));
+            props.put("vocabulary", Integer.toString(vocab.size()));
+            props.put("vectors", vectorsRef);
+            return publisher.publish(new ModelPublisher.Request(name, onnx,
+                    List.of(new ModelStore.Artifact(Vocabulary.FILE, vocabFile)), metrics, lineage, props, alias));
+        }
     }
 }

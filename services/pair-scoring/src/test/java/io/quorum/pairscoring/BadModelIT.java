@@ -12,6 +12,7 @@ import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.ModelSignature;
 import io.quorum.shared.events.PairEmbedded;
 import io.quorum.shared.events.TensorSpec;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.model.ModelManager;
@@ -93,9 +94,10 @@ class BadModelIT {
     }
 
     private ModelStore.StoredVersion storeFile(byte[] bytes) throws Exception {
-        Path f = Files.createTempFile("bad-", ".onnx");
-        Files.write(f, bytes);
-        return TestRegistry.store().put(PairScorerSpec.MODEL_NAME, List.of(new ModelStore.Artifact(ModelPublisher.PRIMARY, f)));
+        try (TempDir tmp = TempDir.create("bad-")) {
+            Path f = Files.write(tmp.resolve(ModelPublisher.PRIMARY), bytes);
+            return TestRegistry.store().put(PairScorerSpec.MODEL_NAME, List.of(new ModelStore.Artifact(ModelPublisher.PRIMARY, f)));
+        }
     }
 
     private static ModelPublished announce(ModelStore.StoredVersion stored, ArtifactRef primary, ModelSignature signature) {

@@ -76,6 +76,7 @@ final class BenchPairs implements Callable<Integer> {
                             + "default) or ./quorum train pair-scorer"));
         }
         Path local = Files.createTempFile("bench-model-", ".onnx");
+        local.toFile().deleteOnExit();
         store.fetch(URI.create(model.uri()), local);
         String run = Long.toString(System.currentTimeMillis(), 36);
         Map<String, Object> out = new LinkedHashMap<>();

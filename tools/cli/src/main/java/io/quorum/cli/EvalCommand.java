@@ -11,14 +11,16 @@ import io.quorum.shared.events.PairSubmitted;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
-import io.quorum.text.MiniLmEmbedder;
-import io.quorum.text.PairAlignment;
 import io.quorum.shared.topics.Topics;
 import io.quorum.text.Embedder;
 import io.quorum.text.Embedders;
+import io.quorum.text.MiniLmEmbedder;
+import io.quorum.text.PairAlignment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -38,6 +41,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -224,8 +228,16 @@ final class EvalCommand implements Callable<Integer> {
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         double threshold = Double.NaN;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.PAIRS_SCORED, Duration.ofSeconds(15)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            List<TopicPartition> parts = new ArrayList<>(c.partitionsFor(Topics.PAIRS_SCORED, Duration.ofSeconds(15)).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList());
+            // a pair either service cannot process is dead-lettered: watch both DLQs to fail at once with the reason
+            Set<String> dlqs = Set.of(Topics.dlq(Topics.PAIRS), Topics.dlq(Topics.PAIRS_EMBEDDED));
+            Set<String> existing = c.listTopics(Duration.ofSeconds(15)).keySet();
+            for (String dlq : dlqs) {
+                if (existing.contains(dlq)) {
+                    c.partitionsFor(dlq, Duration.ofSeconds(15)).forEach(i -> parts.add(new TopicPartition(dlq, i.partition())));
+                }
+            }
             c.assign(parts);
             c.seekToEnd(parts);
             parts.forEach(c::position);
@@ -251,6 +263,15 @@ final class EvalCommand implements Callable<Integer> {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
                     if (r.key() == null || !r.key().startsWith(run)) {
                         continue;
+                    }
+                    if (dlqs.contains(r.topic())) {
+                        Header reason = r.headers().lastHeader(DeadLetter.HEADER_REASON);
+                        throw new IllegalStateException("pair " + r.key().substring(run.length()) + " (" + got + " of "
+                                + pairs.size() + " scored so far) was dead-lettered on " + r.topic() + ": "
+                                + (reason == null ? "no reason header" : new String(reason.value(), StandardCharsets.UTF_8))
+                                + (r.topic().equals(Topics.dlq(Topics.PAIRS))
+                                ? " (the embedding service refused it: does it serve " + embedderName + "? see quorum.embedding.extra-embedders)"
+                                : " (pair-scoring refused it: does it serve a model on " + embedderName + " vectors? see --model)"));
                     }
                     int i = Integer.parseInt(r.key().substring(run.length()));
                     try {

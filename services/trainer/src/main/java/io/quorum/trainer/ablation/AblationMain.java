@@ -74,9 +74,20 @@ public final class AblationMain {
         String data = opts.get("data");
         if (data == null) {
             System.err.println("usage: ablation --data FILE [--format auto|qqp|mrpc] [--folds 5] [--epochs 20] [--batch 128] [--only A|B|name] [--extra 'k=v ...']"
+                    + " [--text-extra 'k=v ...' (for the pair-aligner/minilm-siamese rows, e.g. 'layers=3')]"
                     + " [--out DIR] [--threads 2]");
             System.exit(2);
         }
+        Map<String, Object> report = run(opts);
+        System.out.print(report.get("markdown"));
+    }
+
+    /**
+     * Runs the selected rows (options as on the command line, without the dashes), writes the JSON and Markdown
+     * reports to {@code out} and returns the JSON report, with the Markdown table under {@code markdown}.
+     */
+    static Map<String, Object> run(Map<String, String> opts) throws Exception {
+        String data = opts.get("data");
         int folds = Integer.parseInt(opts.getOrDefault("folds", "5"));
         Path out = Path.of(opts.getOrDefault("out", "runtime/ablation"));
         Path work = Files.createDirectories(out.resolve("work"));
@@ -99,13 +110,17 @@ public final class AblationMain {
                 continue;
             }
             List<Map<String, Double>> perFold = new ArrayList<>();
-            TrainingJob textJob = textJobs.get(c.params().get("job"));
+            String jobName = c.params().get("job");
+            TrainingJob textJob = jobName == null ? null : textJobs.get(jobName);
             boolean textRow = textJob != null; // jobs on texts: no Siamese epochs/batch/extra parameters
             for (int fold = 0; fold < folds; fold++) {
                 Map<String, String> params = new LinkedHashMap<>(c.params());
                 params.remove("job");
                 if (opts.containsKey("extra") && !textRow) {
                     params.putAll(p(opts.get("extra")));
+                }
+                if (opts.containsKey("text-extra") && textRow) {
+                    params.putAll(p(opts.get("text-extra")));
                 }
                 params.put("data", data);
                 params.put("format", opts.getOrDefault("format", "auto"));
@@ -131,7 +146,12 @@ public final class AblationMain {
             row.put("table", c.table());
             row.put("configuration", c.name());
             row.put("seedQqpAccuracy", c.seedQqp());
-            row.put("params", c.params());
+            Map<String, String> rowParams = new LinkedHashMap<>(c.params());
+            String extra = opts.get(textRow ? "text-extra" : "extra");
+            if (extra != null) {
+                rowParams.putAll(p(extra));
+            }
+            row.put("params", rowParams);
             row.put("folds", perFold);
             for (String k : List.of("accuracy", "f1", "logloss", "auc")) {
                 row.put(k, stats(perFold, k));
@@ -148,9 +168,13 @@ public final class AblationMain {
         report.put("seed", 42);
         report.put("minutes", Math.round((System.nanoTime() - started) / 6e10 * 10) / 10.0);
         report.put("results", results);
+        if (results.isEmpty()) {
+            throw new IllegalArgumentException("--only " + only + " selects no row (give A, B or part of a row's name)");
+        }
         Files.writeString(out.resolve("ablation-" + stamp + ".json"), Json.toPrettyString(report));
         Files.writeString(out.resolve("ablation-" + stamp + ".md"), md.toString());
-        System.out.print(md);
+        report.put("markdown", md.toString());
+        return report;
     }
 
     static Map<String, Double> stats(List<Map<String, Double>> folds, String key) {

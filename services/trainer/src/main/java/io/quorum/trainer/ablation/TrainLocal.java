@@ -1,6 +1,7 @@
 package io.quorum.trainer.ablation;
 
 import io.quorum.shared.data.DataDir;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.json.Json;
 import io.quorum.trainer.data.LocalEmbedders;
@@ -50,8 +51,13 @@ public final class TrainLocal {
             case "pair-aligner" -> new PairAlignerJob(source, local);
             default -> throw new IllegalArgumentException("job must be pair-scorer or pair-aligner, got " + jobName);
         };
-        TrainedModel m = job.run(new LocalJobContext("local", params, 42, DataDir.root(), work,
-                line -> System.err.println("[train] " + line)));
+        TrainedModel m;
+        try {
+            m = job.run(new LocalJobContext("local", params, 42, DataDir.root(), work,
+                    line -> System.err.println("[train] " + line)));
+        } finally {
+            TempDir.deleteRecursively(work);
+        }
         if (m.parity() > 1e-4) {
             throw new IllegalStateException("export parity " + m.parity() + " exceeds 1e-4; not written");
         }

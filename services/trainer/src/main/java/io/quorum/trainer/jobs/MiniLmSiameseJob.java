@@ -3,6 +3,7 @@ package io.quorum.trainer.jobs;
 import ai.onnxruntime.OrtException;
 import io.quorum.shared.data.LabeledPair;
 import io.quorum.shared.eval.BinaryMetrics;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.inference.FloatTensor;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
@@ -270,7 +271,7 @@ public final class MiniLmSiameseJob implements TrainingJob {
         } catch (IllegalArgumentException e) {
             throw new JobFailedException("base " + base + " cannot be fine-tuned: " + e.getMessage(), e);
         } finally {
-            deleteQuietly(work);
+            TempDir.deleteRecursively(work);
         }
     }
 
@@ -349,13 +350,5 @@ public final class MiniLmSiameseJob implements TrainingJob {
 
     private static int[] select(int[] x, int[] rows) {
         return Arrays.stream(rows).map(i -> x[i]).toArray();
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // best effort: the runner removes the job's work directory too
-        }
     }
 }

@@ -8,6 +8,7 @@ import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.events.TrainingRequested;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelRegistry;
@@ -36,7 +37,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.deeplearning4j.util.ModelSerializer;
 import org.jboss.logging.Logger;
 
@@ -218,7 +218,7 @@ public final class JobRunner implements AutoCloseable {
             LOG.errorf(e, "job %s (%s) failed", req.jobId(), req.job());
             emitTerminal(req, TrainingProgress.State.FAILED, "failed: " + e, null, 0, false, Map.of());
         } finally {
-            deleteQuietly(work);
+            TempDir.deleteRecursively(work);
         }
     }
 
@@ -372,13 +372,6 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
-        }
-    }
 
     @Override
     public void close() {

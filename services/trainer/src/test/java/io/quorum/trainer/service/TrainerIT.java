@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.events.TrainingRequested;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.model.PairAlignerSpec;
@@ -133,8 +134,12 @@ class TrainerIT {
         }
         assertThat(a.properties()).containsEntry(PairAlignerSpec.META_FEATURES, PairAlignment.FEATURE_SET);
         // and the published encoder loads as an embedder, with the base model's token vectors beside its own
-        Path dir = io.quorum.shared.model.ArtifactFetcher.fetch(enc, List.of(TestRegistry.store()),
-                Files.createTempDirectory("it-fetch-"));
+        try (TempDir fetched = TempDir.create("it-fetch-")) {
+            assertEncoderLoads(enc, io.quorum.shared.model.ArtifactFetcher.fetch(enc, List.of(TestRegistry.store()), fetched.path()));
+        }
+    }
+
+    private static void assertEncoderLoads(ModelPublished enc, Path dir) throws Exception {
         try (var e = Embedders.load(enc, dir, io.quorum.shared.inference.InferenceOptions.cpu(1))) {
             assertThat(e.embed(List.of("Is this a paraphrase?"))[0]).hasSize(384);
             assertThat(((MiniLmEmbedder) e).tokenVectors(List.of("Is this a paraphrase?")).get(0).pieces()).startsWith("is", "this", "a");

@@ -1,0 +1,67 @@
+package io.quorum.trainer.ablation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quorum.testing.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./quorum ablation pairs} on a slice of MRPC: rows, folds, parameter pass-through and both reports. */
+class AblationMainTest {
+
+    @TempDir
+    Path out;
+
+    private Map<String, String> opts(String only, String... more) {
+        Map<String, String> o = new java.util.LinkedHashMap<>(Map.of("data", TestData.require("mrpc/msr_paraphrase_train.txt").toString(),
+                "only", only, "folds", "2", "rows", "400", "epochs", "2", "out", out.toString(), "threads", "1"));
+        for (int i = 0; i < more.length; i += 2) {
+            o.put(more[i], more[i + 1]);
+        }
+        return o;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSiameseRowIsCrossValidatedAndReportedAsJsonAndMarkdown() throws Exception {
+        Map<String, Object> report = AblationMain.run(opts("2 layers net", "extra", "dropout=0.1"));
+
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("results");
+        assertThat(rows).hasSize(1);
+        Map<String, Object> row = rows.get(0);
+        assertThat(row.get("configuration")).isEqualTo("2 layers net");
+        // the extra parameter reached the job and is recorded with the row
+        assertThat((Map<String, String>) row.get("params")).containsEntry("dropout", "0.1").containsEntry("depth", "2");
+        List<Map<String, Double>> folds = (List<Map<String, Double>>) row.get("folds");
+        assertThat(folds).hasSize(2);
+        for (Map<String, Double> fold : folds) {
+            assertThat(fold.get("accuracy")).isBetween(0.0, 1.0);
+            assertThat(fold.get("auc")).isBetween(0.0, 1.0);
+        }
+        Map<String, Double> accuracy = (Map<String, Double>) row.get("accuracy");
+        assertThat(accuracy.get("mean")).isCloseTo((folds.get(0).get("accuracy") + folds.get(1).get("accuracy")) / 2,
+                org.assertj.core.data.Offset.offset(1e-12));
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ablation-")))
+                    .anyMatch(n -> n.endsWith(".json")).anyMatch(n -> n.endsWith(".md"));
+        }
+        assertThat((String) report.get("markdown")).contains("| B | 2 layers net | 0.67 |");
+    }
+
+    @Test
+    void textExtraReachesTheTextJobsAndTheyCheckIt() {
+        assertThatThrownBy(() -> AblationMain.run(opts("pair-aligner", "text-extra", "no-such-parameter=1")))
+                .hasMessageContaining("no-such-parameter");
+    }
+
+    @Test
+    void anOnlyThatSelectsNoRowIsAnError() {
+        assertThatThrownBy(() -> AblationMain.run(opts("no such row"))).hasMessageContaining("selects no row");
+    }
+}

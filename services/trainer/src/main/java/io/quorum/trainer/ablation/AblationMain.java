@@ -46,6 +46,8 @@ public final class AblationMain {
                 p("job=minilm-siamese layers=2")));
         g.add(new Config("A", "MiniLM, top 2 layers fine-tuned as a Siamese net, alignment head (minilm-siamese head=align)", "-",
                 p("job=minilm-siamese layers=2 head=align")));
+        g.add(new Config("A", "MiniLM, top 3 layers fine-tuned as a Siamese net, alignment head (minilm-siamese layers=3 head=align)", "-",
+                p("job=minilm-siamese layers=3 head=align")));
         String tfidf = "embedder=tfidf-w2v vectors=glove ";
         g.add(new Config("B", "2 layers net", "0.67", p(tfidf + "depth=2 residual=false bn=none concat=false")));
         g.add(new Config("B", "3 layers net + adam", "0.74", p(tfidf + "depth=3 residual=false bn=none concat=false")));

@@ -1,8 +1,8 @@
 package io.quorum.text;
 
 import io.quorum.shared.events.Lineage;
-import io.quorum.shared.files.TempDir;
 import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelStore;
 import java.io.IOException;

@@ -372,7 +372,6 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-
     @Override
     public void close() {
         running.set(false);

@@ -107,23 +107,25 @@ public final class AblationMain {
         md.append("| table | configuration | seed (QQP acc.) | accuracy | F1 | log loss | ROC AUC |\n");
         md.append("|---|---|---|---|---|---|---|\n");
         long started = System.nanoTime();
-        for (Config c : grid()) {
-            if (only != null && !only.equals(c.table()) && !c.name().contains(only)) {
-                continue;
-            }
+        List<Config> selected = grid().stream()
+                .filter(c -> only == null || only.equals(c.table()) || c.name().contains(only)).toList();
+        if (selected.isEmpty()) {
+            throw new IllegalArgumentException("--only " + only + " selects no row (give A, B or part of a row's name)");
+        }
+        for (Config c : selected) {
             List<Map<String, Double>> perFold = new ArrayList<>();
             String jobName = c.params().get("job");
             TrainingJob textJob = jobName == null ? null : textJobs.get(jobName);
-            boolean textRow = textJob != null; // jobs on texts: no Siamese epochs/batch/extra parameters
+            boolean textRow = textJob != null; // jobs on texts: no Siamese epochs/batch parameters; their own extras
+            // the row's parameters: the grid's, then the command line's extras for this kind of row
+            Map<String, String> rowParams = new LinkedHashMap<>(c.params());
+            String extra = opts.get(textRow ? "text-extra" : "extra");
+            if (extra != null) {
+                rowParams.putAll(p(extra));
+            }
             for (int fold = 0; fold < folds; fold++) {
-                Map<String, String> params = new LinkedHashMap<>(c.params());
+                Map<String, String> params = new LinkedHashMap<>(rowParams);
                 params.remove("job");
-                if (opts.containsKey("extra") && !textRow) {
-                    params.putAll(p(opts.get("extra")));
-                }
-                if (opts.containsKey("text-extra") && textRow) {
-                    params.putAll(p(opts.get("text-extra")));
-                }
                 params.put("data", data);
                 params.put("format", opts.getOrDefault("format", "auto"));
                 params.put("fold", Integer.toString(fold));
@@ -148,11 +150,6 @@ public final class AblationMain {
             row.put("table", c.table());
             row.put("configuration", c.name());
             row.put("seedQqpAccuracy", c.seedQqp());
-            Map<String, String> rowParams = new LinkedHashMap<>(c.params());
-            String extra = opts.get(textRow ? "text-extra" : "extra");
-            if (extra != null) {
-                rowParams.putAll(p(extra));
-            }
             row.put("params", rowParams);
             row.put("folds", perFold);
             for (String k : List.of("accuracy", "f1", "logloss", "auc")) {
@@ -170,9 +167,6 @@ public final class AblationMain {
         report.put("seed", 42);
         report.put("minutes", Math.round((System.nanoTime() - started) / 6e10 * 10) / 10.0);
         report.put("results", results);
-        if (results.isEmpty()) {
-            throw new IllegalArgumentException("--only " + only + " selects no row (give A, B or part of a row's name)");
-        }
         Files.writeString(out.resolve("ablation-" + stamp + ".json"), Json.toPrettyString(report));
         Files.writeString(out.resolve("ablation-" + stamp + ".md"), md.toString());
         report.put("markdown", md.toString());

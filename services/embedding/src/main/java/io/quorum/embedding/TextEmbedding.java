@@ -200,12 +200,30 @@ final class TextEmbedding {
     }
 
     private void checkText(String text, String field) throws InvalidEventException {
-        if (text.isBlank()) {
+        if (isBlank(text)) {
             throw new InvalidEventException(RejectReason.EMPTY_TEXT, "field '" + field + "' is empty or whitespace");
         }
-        if (text.length() > maxChars) {
-            throw new InvalidEventException(RejectReason.TEXT_TOO_LONG, "field '" + field + "' has " + text.length()
-                    + " characters, more than the limit of " + maxChars);
+        if (text.length() > maxChars) { // UTF-16 units >= code points: the exact count only near the limit
+            int chars = text.codePointCount(0, text.length());
+            if (chars > maxChars) {
+                throw new InvalidEventException(RejectReason.TEXT_TOO_LONG, "field '" + field + "' has " + chars
+                        + " characters, more than the limit of " + maxChars);
+            }
         }
+    }
+
+    /**
+     * No visible content: only whitespace, Unicode space separators (no-break spaces included) and format characters
+     * (zero-width spaces and joiners, byte-order marks), which {@link String#isBlank()} lets through.
+     */
+    static boolean isBlank(String text) {
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && Character.getType(c) != Character.FORMAT) {
+                return false;
+            }
+            i += Character.charCount(c);
+        }
+        return true;
     }
 }

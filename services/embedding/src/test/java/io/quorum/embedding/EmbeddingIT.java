@@ -121,6 +121,13 @@ class EmbeddingIT {
         utf8[40] = (byte) 0xC3; // a lead byte followed by an ASCII byte
         bad.put("utf8", utf8);
         reasons.put("utf8", RejectReason.INVALID_UTF8);
+        bad.put("nbsp", Json.toBytes(PairSubmitted.of("x", "fine", "\u00A0\u200B\u202F")));
+        reasons.put("nbsp", RejectReason.EMPTY_TEXT);
+        byte[] overlong = "{\"schemaVersion\":1,\"pairId\":\"x\",\"left\":\"ab\",\"right\":\"c\"}".getBytes(StandardCharsets.UTF_8);
+        overlong[40] = (byte) 0xC1; // "A" in an overlong two-byte form, which Jackson alone would decode
+        overlong[41] = (byte) 0x81;
+        bad.put("overlong", overlong);
+        reasons.put("overlong", RejectReason.INVALID_UTF8);
         bad.put("oneside", "{\"schemaVersion\":1,\"pairId\":\"x\",\"left\":\"only one\"}".getBytes(StandardCharsets.UTF_8));
         reasons.put("oneside", RejectReason.MISSING_FIELD);
         bad.put("embedder", Json.toBytes(new PairSubmitted(1, "x", null, "a", null, "b", "word2vec-of-the-future", 0)));
@@ -141,9 +148,50 @@ class EmbeddingIT {
             }
             assertThat(pairs.await(1, Duration.ofSeconds(60), r -> good.equals(r.key()))).hasSize(1);
         }
-        assertThat(meters.find("quorum.records.dead.lettered").tag("topic", Topics.PAIRS).tag("reason", "TEXT_TOO_LONG")
-                .counter().count()).isGreaterThanOrEqualTo(1);
+        for (RejectReason reason : new java.util.HashSet<>(reasons.values())) {
+            long expected = reasons.values().stream().filter(reason::equals).count();
+            assertThat(meters.find("quorum.records.dead.lettered").tag("topic", Topics.PAIRS).tag("reason", reason.name())
+                    .counter().count()).as(reason.name()).isGreaterThanOrEqualTo(expected);
+        }
         RestAssured.get("/q/health/live").then().statusCode(200);
         assertThat(RestAssured.get("/q/metrics").asString()).contains("quorum_embedder_oov_tokens_total");
+    }
+
+    @Test
+    void badQuestionsAreDeadLetteredWithReasonsAndCounted() {
+        awaitReady();
+        String prefix = "badq-" + UUID.randomUUID() + "-";
+        Map<String, byte[]> bad = new LinkedHashMap<>();
+        Map<String, RejectReason> reasons = new LinkedHashMap<>();
+        bad.put("blank", Json.toBytes(QuestionPosted.of("x", "\u00A0 \t")));
+        reasons.put("blank", RejectReason.EMPTY_TEXT);
+        bad.put("long", Json.toBytes(QuestionPosted.of("x", "b".repeat(10_001))));
+        reasons.put("long", RejectReason.TEXT_TOO_LONG);
+        bad.put("notext", "{\"schemaVersion\":1,\"questionId\":\"x\"}".getBytes(StandardCharsets.UTF_8));
+        reasons.put("notext", RejectReason.MISSING_FIELD);
+        bad.put("json", "{\"schemaVersion\":1,".getBytes(StandardCharsets.UTF_8));
+        reasons.put("json", RejectReason.MALFORMED_JSON);
+        bad.put("embedder", Json.toBytes(new QuestionPosted(1, "x", "a question", "word2vec-of-the-future", 0)));
+        reasons.put("embedder", RejectReason.UNKNOWN_MODEL);
+        String good = prefix + "good";
+        try (TopicReader dlq = TopicReader.fromNow(Topics.dlq(Topics.QUESTIONS));
+             TopicReader embedded = TopicReader.fromNow(Topics.QUESTIONS_EMBEDDED);
+             TestProducer producer = new TestProducer()) {
+            bad.forEach((k, v) -> producer.send(Topics.QUESTIONS, prefix + k, v));
+            producer.send(Topics.QUESTIONS, good, Json.toBytes(QuestionPosted.of(good, "How do I learn Java?")));
+            producer.flush();
+            for (ConsumerRecord<String, byte[]> r : dlq.await(bad.size(), Duration.ofSeconds(60),
+                    r -> r.key() != null && r.key().startsWith(prefix))) {
+                String name = r.key().substring(prefix.length());
+                assertThat(TopicReader.header(r, DeadLetter.HEADER_REASON_CODE)).as(name).isEqualTo(reasons.get(name).name());
+                assertThat(TopicReader.header(r, DeadLetter.HEADER_REASON)).as(name).isNotBlank();
+                assertThat(r.value()).as(name + ": the original record, unchanged").isEqualTo(bad.get(name));
+            }
+            assertThat(embedded.await(1, Duration.ofSeconds(60), r -> r.key() != null && r.key().equals(good))).hasSize(1);
+        }
+        for (RejectReason reason : reasons.values()) {
+            assertThat(meters.find("quorum.records.dead.lettered").tag("topic", Topics.QUESTIONS).tag("reason", reason.name())
+                    .counter().count()).as(reason.name()).isGreaterThanOrEqualTo(1);
+        }
     }
 }

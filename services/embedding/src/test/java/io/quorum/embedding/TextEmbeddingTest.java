@@ -102,6 +102,26 @@ class TextEmbeddingTest {
     }
 
     @Test
+    void invisibleTextIsEmptyAndTheLimitCountsCharactersNotUtf16Units() throws Exception {
+        assertThat(TextEmbedding.isBlank("\u00A0\u2007\u202F\u200B\uFEFF \t\n\u3000")).isTrue();
+        assertThat(TextEmbedding.isBlank("\u200Ba\u200B")).isFalse();
+        assertThat(TextEmbedding.isBlank("😀")).isFalse();
+        try (LoadedEmbedder e = glove()) {
+            TextEmbedding logic = new TextEmbedding(10, 2, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED);
+            List<InRecord> in = List.of(
+                    rec(Topics.PAIRS, 0, "nbsp", Json.toBytes(PairSubmitted.of("nbsp", "\u00A0\u200B", "the city"))),
+                    rec(Topics.PAIRS, 1, "emoji", Json.toBytes(PairSubmitted.of("emoji", "😀".repeat(10), "the city"))),
+                    rec(Topics.PAIRS, 2, "long", Json.toBytes(PairSubmitted.of("long", "😀".repeat(11), "the city"))));
+            BatchResult r = logic.pairs(in, "tfidf-w2v", name -> e);
+            // ten emoji are 20 UTF-16 units but ten characters: within a limit of 10
+            assertThat(r.outputs()).extracting(o -> o.key()).containsExactly("emoji");
+            assertThat(r.deadLetters()).extracting(d -> d.reason())
+                    .containsExactly(RejectReason.EMPTY_TEXT, RejectReason.TEXT_TOO_LONG);
+            assertThat(r.deadLetters().get(1).message()).contains("has 11 characters");
+        }
+    }
+
+    @Test
     void questionsKeepTheirIdAndText() throws Exception {
         try (LoadedEmbedder e = glove()) {
             TextEmbedding logic = new TextEmbedding(10_000, 64, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED);

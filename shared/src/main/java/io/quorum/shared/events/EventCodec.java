@@ -9,9 +9,6 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.quorum.shared.json.Json;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Decodes one event type from record values, classifying every failure into a {@link RejectReason} with a
@@ -42,13 +39,14 @@ public final class EventCodec<T extends QuorumEvent> {
         if (value == null || value.length == 0) {
             throw new InvalidEventException(RejectReason.MALFORMED_JSON, "empty record value (tombstone or no payload)");
         }
+        // checked before parsing: Jackson decodes some ill-formed UTF-8 (overlong forms such as C0 80) without error
+        if (!isUtf8(value)) {
+            throw new InvalidEventException(RejectReason.INVALID_UTF8, "record value is not valid UTF-8");
+        }
         T event;
         try {
             event = reader.readValue(value);
         } catch (IOException e) {
-            if (!isUtf8(value)) {
-                throw new InvalidEventException(RejectReason.INVALID_UTF8, "record value is not valid UTF-8", e);
-            }
             throw classify(e);
         }
         if (event == null) {
@@ -113,15 +111,57 @@ public final class EventCodec<T extends QuorumEvent> {
         return sb.toString();
     }
 
+    /**
+     * Well-formed UTF-8 as Unicode defines it (table 3-7): no overlong forms, no surrogates, nothing above U+10FFFF,
+     * no truncated sequence. Allocation-free, with a fast path for ASCII, since every record passes through it.
+     */
     static boolean isUtf8(byte[] value) {
-        try {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(value));
-            return true;
-        } catch (CharacterCodingException e) {
-            return false;
+        int i = 0;
+        int n = value.length;
+        while (i < n) {
+            int b = value[i];
+            if (b >= 0) {
+                i++;
+                continue;
+            }
+            b &= 0xFF;
+            int need;
+            int lo = 0x80;
+            int hi = 0xBF;
+            if (b >= 0xC2 && b <= 0xDF) {
+                need = 1;
+            } else if (b >= 0xE0 && b <= 0xEF) {
+                need = 2;
+                if (b == 0xE0) {
+                    lo = 0xA0; // overlong
+                } else if (b == 0xED) {
+                    hi = 0x9F; // surrogates
+                }
+            } else if (b >= 0xF0 && b <= 0xF4) {
+                need = 3;
+                if (b == 0xF0) {
+                    lo = 0x90; // overlong
+                } else if (b == 0xF4) {
+                    hi = 0x8F; // above U+10FFFF
+                }
+            } else {
+                return false; // C0, C1 (overlong), F5..FF, or a stray continuation byte
+            }
+            if (i + need >= n) {
+                return false; // truncated
+            }
+            int second = value[i + 1] & 0xFF;
+            if (second < lo || second > hi) {
+                return false;
+            }
+            for (int k = 2; k <= need; k++) {
+                int c = value[i + k] & 0xFF;
+                if (c < 0x80 || c > 0xBF) {
+                    return false;
+                }
+            }
+            i += need + 1;
         }
+        return true;
     }
 }

@@ -21,8 +21,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KafkaOutput implements AutoCloseable {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(KafkaOutput.class);
+    private static final int LOG_BURST = 20;
+
     private final KafkaProducer<String, byte[]> producer;
     private final String service;
+    private long logWindow = Long.MIN_VALUE;
+    private int logged;
+    private long suppressed;
 
     /**
      * @param config  producer config (bootstrap servers at least); reliability settings are forced
@@ -56,9 +62,33 @@ public final class KafkaOutput implements AutoCloseable {
             send(o, pending, done);
         }
         for (DeadLetter d : dls) {
+            log(d);
             send(d.toOutRecord(service), pending, done);
         }
         return done;
+    }
+
+    /** One warning per dead letter naming the record and the reason, at most {@link #LOG_BURST} per 10 s. */
+    private void log(DeadLetter d) {
+        long window = System.nanoTime() / 10_000_000_000L;
+        synchronized (this) {
+            if (window != logWindow) {
+                if (suppressed > 0) {
+                    LOG.warnf("%d more dead letters in the last window were not logged (see %s)", suppressed,
+                            "quorum_records_dead_lettered_total");
+                }
+                logWindow = window;
+                logged = 0;
+                suppressed = 0;
+            }
+            if (logged >= LOG_BURST) {
+                suppressed++;
+                return;
+            }
+            logged++;
+        }
+        LOG.warnf("dead letter: %s key=%s -> %s.dlq: %s %s", d.source().coordinates(), d.source().key(),
+                d.source().topic(), d.reason(), d.message());
     }
 
     /** Sends one record; the future completes when it is acknowledged. */

@@ -83,6 +83,34 @@ class EventCodecTest {
     }
 
     @Test
+    void utf8IsCheckedAsUnicodeDefinesIt() {
+        assertThat(EventCodec.isUtf8(utf8("plain ascii"))).isTrue();
+        assertThat(EventCodec.isUtf8(utf8("é ü € 中文 😀 \u0000"))).isTrue();
+        assertThat(EventCodec.isUtf8(bytes(0xC0, 0x80))).as("overlong NUL").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0xE0, 0x80, 0xAF))).as("overlong '/'").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0xF0, 0x80, 0x80, 0xAF))).as("overlong, 4 bytes").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0xED, 0xA0, 0x80))).as("surrogate").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0xF4, 0x90, 0x80, 0x80))).as("above U+10FFFF").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0xE2, 0x82))).as("truncated").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0x80))).as("stray continuation").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0xE2, 0x28, 0xA1))).as("bad continuation").isFalse();
+        assertThat(EventCodec.isUtf8(bytes(0xF4, 0x8F, 0xBF, 0xBF))).as("U+10FFFF").isTrue();
+        // an overlong form inside a JSON string is a dead letter, not a decoded event
+        byte[] json = utf8("{\"schemaVersion\":1,\"pairId\":\"XX\"}");
+        json[28] = (byte) 0xC0;
+        json[29] = (byte) 0x80;
+        assertThat(reasonOf(json)).isEqualTo(RejectReason.INVALID_UTF8);
+    }
+
+    private static byte[] bytes(int... v) {
+        byte[] b = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = (byte) v[i];
+        }
+        return b;
+    }
+
+    @Test
     void decodesModelEventsPolymorphically() throws Exception {
         EventCodec<ModelEvent> models = EventCodec.of(ModelEvent.class, 1);
         ModelPublished p = new ModelPublished(1, "m", 3, "champion", "file:/x/model.onnx", "ab", 10, List.of(),

@@ -97,7 +97,7 @@ public class PairScoringService {
                         lease.close();
                     }
                 };
-            });
+            }, new BatchMetrics(meters, Topics.QUESTIONS_EMBEDDED, config.model()));
             duplicates.start();
             io.micrometer.core.instrument.Gauge.builder("quorum.duplicates.indexed", search, DuplicateSearch::size)
                     .description("Questions in the duplicate-search index").register(meters);

@@ -3,6 +3,7 @@ package io.quorum.pairscoring.search;
 import ai.onnxruntime.OrtException;
 import io.quorum.shared.events.DuplicatesFound;
 import io.quorum.shared.events.QuestionEmbedded;
+import io.quorum.shared.events.RejectReason;
 import io.quorum.shared.inference.FloatTensor;
 import io.quorum.shared.model.PairScorerSpec;
 import java.util.ArrayList;
@@ -42,19 +43,45 @@ public final class DuplicateSearch implements AutoCloseable {
         this.topK = topK;
     }
 
-    /** Indexes {@code q} without searching (replaying history). */
+    /** Why a question cannot be searched with a model: the dead-letter reason and its message. */
+    public record Unsearchable(RejectReason reason, String message) {
+    }
+
+    /** Why {@code q} cannot be searched with {@code scorer}, or null when it can. */
+    public static Unsearchable check(QuestionEmbedded q, Scorer scorer) {
+        int bad = q.vector().firstNonFinite();
+        if (bad >= 0) {
+            return new Unsearchable(RejectReason.NON_FINITE, "vector has a non-finite value at index " + bad);
+        }
+        if (q.vector().dim() != scorer.dimension()) {
+            return new Unsearchable(RejectReason.WRONG_DIMENSION, "vector of length " + q.vector().dim() + " ("
+                    + q.embedder() + "); the duplicate-search model " + scorer.model() + " v" + scorer.version()
+                    + " takes " + scorer.dimension());
+        }
+        if (scorer.embedder() != null && q.embedder() != null && !scorer.embedder().equals(q.embedder())) {
+            return new Unsearchable(RejectReason.UNKNOWN_MODEL, "question embedded with " + q.embedder()
+                    + "; the duplicate-search model " + scorer.model() + " v" + scorer.version() + " scores "
+                    + scorer.embedder() + " vectors");
+        }
+        return null;
+    }
+
+    /** Indexes {@code q} without searching (replaying history); a vector with NaN or infinity is left out. */
     public void index(QuestionEmbedded q) {
+        if (q.vector().firstNonFinite() >= 0) {
+            return;
+        }
         indexFor(q.embedder(), q.vector().dim()).add(q.questionId(), q.text(), q.vector().toArray());
     }
 
     /**
      * Searches the known questions for duplicates of {@code q} with {@code scorer}, then indexes {@code q}. Returns null
-     * when {@code q} cannot be compared with the model (other embedder or dimension): it is still indexed.
+     * when {@code q} cannot be compared with the model ({@link #check}): it is still indexed unless its vector is not
+     * finite.
      */
     public DuplicatesFound search(QuestionEmbedded q, Scorer scorer) throws OrtException {
         float[] v = q.vector().toArray();
-        boolean compatible = v.length == scorer.dimension()
-                && (scorer.embedder() == null || q.embedder() == null || scorer.embedder().equals(q.embedder()));
+        boolean compatible = check(q, scorer) == null;
         DuplicatesFound found = null;
         if (compatible) {
             QuestionIndex index = indexFor(q.embedder(), v.length);
@@ -84,7 +111,7 @@ public final class DuplicateSearch implements AutoCloseable {
         return found;
     }
 
-    /** Questions that could not be searched with the model (another embedder or dimension). */
+    /** Questions that could not be searched with the model (another embedder or dimension, or not finite). */
     public long skipped() {
         return skipped;
     }

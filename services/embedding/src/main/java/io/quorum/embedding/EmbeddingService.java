@@ -1,7 +1,6 @@
 package io.quorum.embedding;
 
 import ai.onnxruntime.OrtException;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -18,7 +17,6 @@ import io.quorum.shared.service.ModelServing;
 import io.quorum.shared.topics.Topics;
 import io.quorum.text.Embedder;
 import io.quorum.text.Embedders;
-import io.quorum.text.OovStats;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -59,6 +57,7 @@ public class EmbeddingService {
     private BatchMetrics questionMetrics;
     private BatchMetrics pairMetrics;
     private TextEmbedding logic;
+    private final Map<String, OovMeter> oovMeters = new java.util.concurrent.ConcurrentHashMap<>();
 
     void onStart(@Observes StartupEvent ev) {
         Set<String> names = new LinkedHashSet<>();
@@ -106,14 +105,7 @@ public class EmbeddingService {
             throw new ModelRejectedException("smoke", "smoke embedding failed: " + ex, ex);
         }
         deviceInfo.refresh();
-        OovStats oov = e.oov();
-        String tag = meta.name();
-        FunctionCounter.builder("quorum.embedder.tokens", oov, OovStats::tokens).tag("embedder", tag)
-                .description("Word tokens seen by vocabulary-based embedders").register(meters);
-        FunctionCounter.builder("quorum.embedder.oov.tokens", oov, OovStats::unknownTokens).tag("embedder", tag)
-                .description("Word tokens without a vector (skipped)").register(meters);
-        FunctionCounter.builder("quorum.embedder.oov.texts", oov, OovStats::textsWithoutKnownTokens).tag("embedder", tag)
-                .description("Texts without any known token (embedded as the zero vector)").register(meters);
+        oovMeters.computeIfAbsent(meta.name(), name -> new OovMeter(name, meters)).serve(e.oov());
         return new LoadedEmbedder(meta, e);
     }
 

@@ -179,7 +179,7 @@ class PipelineIT {
 
     @Test
     @Order(5)
-    void labelledPairsAreKeptAndTriggerARetrainOfBothPairModels() {
+    void labelledPairsAreKeptAndTriggerARetrainOfBothPairModels() throws Exception {
         try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer p = new TestProducer()) {
             for (int i = 0; i < 40; i++) {
                 LabeledPair lp = mrpc.get(2000 + i);
@@ -191,12 +191,12 @@ class PipelineIT {
                     && r.key().startsWith("retrain-") && Json.fromBytes(r.value(), TrainingProgress.class).state().terminal())
                     .stream().map(r -> Json.fromBytes(r.value(), TrainingProgress.class)).toList();
             assertThat(retrains).extracting(TrainingProgress::job).containsExactlyInAnyOrder("pair-scorer", "pair-aligner");
+            RegistryState registry = TestRegistry.registry().snapshot(Duration.ofSeconds(30));
             for (TrainingProgress retrain : retrains) {
-                assertThat(retrain.state()).as(retrain.message()).isIn(TrainingProgress.State.PUBLISHED, TrainingProgress.State.FAILED);
-                if (retrain.state() == TrainingProgress.State.FAILED) {
-                    // 40 pairs can be too few to train on, but the job must have read them
-                    assertThat(retrain.message()).doesNotContain("no labelled pairs collected");
-                }
+                // trained on the 40 collected labels and published; 40 pairs rarely beat the champion, so the gate decides
+                assertThat(retrain.state()).as(retrain.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+                ModelPublished m = registry.resolve(retrain.model(), retrain.modelVersion()).orElseThrow();
+                assertThat(m.lineage().dataRef()).as(retrain.job()).contains("40 pairs");
             }
         }
     }

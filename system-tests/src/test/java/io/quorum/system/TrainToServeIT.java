@@ -41,6 +41,8 @@ import org.junit.jupiter.api.Test;
 class TrainToServeIT {
 
     private static final int DIM = 8;
+    /** Its own registry name: other system tests publish MiniLM pair-scorers, whose inputs an 8-d model cannot take. */
+    private static final String MODEL = "sys-scorer-" + UUID.randomUUID().toString().substring(0, 8);
     static ServiceLauncher trainer;
     static ServiceLauncher scoring;
 
@@ -48,7 +50,7 @@ class TrainToServeIT {
     static void start() throws Exception {
         trainer = ServiceLauncher.start("trainer", List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
                 "-Dorg.bytedeco.javacpp.maxphysicalbytes=2g"), Map.of());
-        scoring = ServiceLauncher.start("pair-scoring", List.of("-Xmx384m"), Map.of());
+        scoring = ServiceLauncher.start("pair-scoring", List.of("-Xmx384m"), Map.of("quorum.pair-scoring.model", MODEL));
     }
 
     @AfterAll
@@ -61,7 +63,9 @@ class TrainToServeIT {
         }
     }
 
-    private static TrainingProgress train(Map<String, String> params) {
+    private static TrainingProgress train(Map<String, String> given) {
+        Map<String, String> params = new java.util.HashMap<>(given);
+        params.put("model", MODEL);
         TrainingRequested req = new TrainingRequested(TrainingRequested.SCHEMA_VERSION, "sys-" + UUID.randomUUID(), "pair-scorer",
                 params, 11, "system-test", System.currentTimeMillis());
         try (TopicReader progress = TopicReader.fromNow(Topics.TRAINING_PROGRESS); TestProducer producer = new TestProducer()) {
@@ -106,7 +110,7 @@ class TrainToServeIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> servingVersion() == good.modelVersion());
 
         ModelPublished published = TestRegistry.registry().snapshot(Duration.ofSeconds(30))
-                .resolve(PairScorerSpec.MODEL_NAME, good.modelVersion()).orElseThrow();
+                .resolve(MODEL, good.modelVersion()).orElseThrow();
         List<PairScored> scored = score(200);
         try (OnnxSession s = OnnxSession.open(Path.of(URI.create(published.uri())), InferenceOptions.cpu(1))) {
             for (PairScored p : scored) {
@@ -124,10 +128,10 @@ class TrainToServeIT {
         assertThat(score(20)).allSatisfy(p -> assertThat(p.modelVersion()).isEqualTo(good.modelVersion()));
 
         // promote the worse one by hand: the service follows; roll back: it follows again
-        TestRegistry.registry().moveAlias(PairScorerSpec.MODEL_NAME, RegistryState.ALIAS_CHAMPION, worse.modelVersion(),
+        TestRegistry.registry().moveAlias(MODEL, RegistryState.ALIAS_CHAMPION, worse.modelVersion(),
                 "manual promotion", Duration.ofSeconds(30));
         await().atMost(Duration.ofSeconds(60)).until(() -> servingVersion() == worse.modelVersion());
-        TestRegistry.registry().moveAlias(PairScorerSpec.MODEL_NAME, RegistryState.ALIAS_CHAMPION, good.modelVersion(),
+        TestRegistry.registry().moveAlias(MODEL, RegistryState.ALIAS_CHAMPION, good.modelVersion(),
                 "rollback", Duration.ofSeconds(30));
         await().atMost(Duration.ofSeconds(60)).until(() -> servingVersion() == good.modelVersion());
         assertThat(score(20)).allSatisfy(p -> assertThat(p.modelVersion()).isEqualTo(good.modelVersion()));

@@ -17,7 +17,9 @@ import java.util.Map;
  * Builds embedders in process, without the registry: the bundled MiniLM files, and TF-IDF (or plain mean) word-vector
  * embedders whose vocabulary and IDF come from the training corpus and whose vectors are the GloVe subset
  * ({@code glove}), Word2Vec trained on the corpus ({@code self}), or a vectors file. Used by evaluations and
- * ablations so that folds never see their validation texts' vocabulary statistics through the embedder.
+ * ablations. The corpus is every text of the data given, labels unused, as the seed fitted its TF-IDF on all questions
+ * before splitting: cross-validation folds share the vocabulary, IDF and self-trained vectors (transductive, like the
+ * served {@code word-vectors} embedder, which is built from the corpus it will see).
  */
 public final class LocalEmbedders implements EmbedderResolver {
 
@@ -48,7 +50,7 @@ public final class LocalEmbedders implements EmbedderResolver {
                 String weighting = name.equals("tfidf-w2v") ? "tfidf" : "mean";
                 byte[] onnx = TfidfW2vModel.build(vocab, wv, weighting, Map.of());
                 return new Resolved(new TfidfW2vEmbedder(name, OnnxSession.open(onnx, options), vocab), null,
-                        name + " (" + vectors + " vectors, corpus vocabulary " + vocab.size() + ")");
+                        name + " (" + (vectors == null ? "glove" : vectors) + " vectors, corpus vocabulary " + vocab.size() + ")");
             }
             default -> throw new IllegalArgumentException("unknown embedder '" + name + "': minilm, minilm-q, tfidf-w2v, mean-w2v");
         }

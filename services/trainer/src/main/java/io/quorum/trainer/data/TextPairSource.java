@@ -100,7 +100,7 @@ public final class TextPairSource implements PairVectorSource {
             throw new JobFailedException("no labelled pairs in " + ref.get("file"));
         }
         String embedder = p.string("embedder", "minilm");
-        String vectors = p.string("vectors", "glove");
+        String vectors = p.has("vectors") ? p.string("vectors", "glove") : null; // null: the embedder's own default
         String dataHash = hash(pairs);
         List<String> corpus = new ArrayList<>(new LinkedHashSet<>(texts(pairs)));
         ctx.progress(0, 0, 0, Double.NaN, 0, -1, null, "embedding " + corpus.size() + " distinct texts of " + pairs.size()

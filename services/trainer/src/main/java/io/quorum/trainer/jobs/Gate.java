@@ -26,6 +26,42 @@ public record Gate(List<Threshold> thresholds) {
         }
     }
 
+    /**
+     * Properties that fix what a model consumes: the embedder whose vectors it scores, their dimension, the feature set
+     * of an aligner. A candidate that differs from the champion in one of them would not fit what the serving services
+     * send it, so it is never promoted automatically: the embedding service has to be switched first.
+     */
+    public static final List<String> SERVING_CONTRACT = List.of("quorum.embedder", "dimension", "quorum.pair.features");
+
+    /**
+     * Whether a candidate with {@code candidate} properties can take the place of a champion with {@code champion}
+     * properties (null: no champion) without the services changing what they send it. Reasons name each difference.
+     */
+    public static Result servingContract(String model, Map<String, String> candidate, Map<String, String> champion) {
+        List<String> reasons = new ArrayList<>();
+        if (champion == null) {
+            return new Result(true, reasons);
+        }
+        for (String key : SERVING_CONTRACT) {
+            String was = champion.get(key);
+            String now = candidate.get(key);
+            if (was != null && now != null && !was.equals(now)) {
+                reasons.add(String.format("%s differs from the champion's (%s, not %s): not promoted automatically; "
+                        + "serve %s first, then ./quorum promote %s <version>", key, now, was,
+                        key.equals("quorum.embedder") ? "that embedder (quorum.embedding.*-embedder)" : "matching inputs",
+                        model));
+            }
+        }
+        return new Result(reasons.isEmpty(), reasons);
+    }
+
+    /** Both verdicts: passes when both pass, with the reasons of both. */
+    public static Result both(Result a, Result b) {
+        List<String> reasons = new ArrayList<>(a.reasons());
+        reasons.addAll(b.reasons());
+        return new Result(a.pass() && b.pass(), reasons);
+    }
+
     public Result evaluate(Map<String, Double> candidate, Map<String, Double> champion) {
         List<String> reasons = new ArrayList<>();
         boolean pass = true;

@@ -189,8 +189,15 @@ public final class JobRunner implements AutoCloseable {
             ctx.emit(TrainingProgress.State.EVALUATING, 0, 0, 0, Double.NaN, 0, -1, trained.metrics(), "checking the promotion gate");
             RegistryState state = registry.snapshot(Duration.ofSeconds(30));
             Optional<ModelPublished> champion = state.resolve(trained.modelName(), RegistryState.ALIAS_CHAMPION);
-            Gate.Result verdict = job.gate(new JobParams(req.params())).evaluate(trained.metrics(),
-                    champion.map(ModelPublished::metrics).orElse(null));
+            Gate.Result verdict = Gate.both(job.gate(new JobParams(req.params())).evaluate(trained.metrics(),
+                    champion.map(ModelPublished::metrics).orElse(null)), Gate.servingContract(trained.modelName(),
+                    trained.properties(), champion.map(ModelPublished::properties).orElse(null)));
+            if (champion.isPresent() && !java.util.Objects.equals(champion.get().lineage() == null ? null
+                    : champion.get().lineage().dataHash(), trained.dataHash())) {
+                verdict = Gate.both(verdict, new Gate.Result(true, List.of("note: the champion was validated on other data ("
+                        + (champion.get().lineage() == null ? "unknown" : champion.get().lineage().dataRef())
+                        + "); its metrics are compared as they are")));
+            }
             ctx.checkCancelled();
             for (TrainedModel companion : trained.companions()) {
                 ModelPublished c = publish(req, job, companion, state.resolve(companion.modelName(),

@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * Resolves embedders for training jobs from the registry: the champion version of the named embedder, fetched and
- * hash-verified like a serving service does, so a scorer is trained on exactly the vectors it will be served.
+ * hash-verified like a serving service does, so a scorer is trained on exactly the vectors it will be served. A job's
+ * {@code vectors} parameter therefore only checks the champion's word-vector source; it never builds other vectors.
  */
 final class RegistryEmbedders implements EmbedderResolver {
 
@@ -35,7 +36,14 @@ final class RegistryEmbedders implements EmbedderResolver {
         RegistryState state = registry.snapshot(Duration.ofSeconds(30));
         ModelPublished meta = state.resolve(name, RegistryState.ALIAS_CHAMPION).orElseThrow(() -> new IllegalArgumentException(
                 "embedder " + name + " has no champion version in the registry (./quorum up publishes minilm and minilm-q; "
-                        + "./quorum train word-vectors publishes tfidf-w2v)"));
+                        + "./quorum train word-vectors publishes tfidf-w2v; mean-w2v exists only in the ablation)"));
+        String served = meta.properties().get("vectors");
+        if (vectors != null && served != null && !served.equals(vectors)) {
+            // a scorer must be trained on exactly the vectors it will be served: the champion embedder decides them
+            throw new IllegalArgumentException("vectors=" + vectors + " asked for, but the " + name + " champion (v"
+                    + meta.version() + ") uses vectors=" + served + ": publish the embedder first (./quorum train word-vectors"
+                    + " data=... vectors=" + vectors + "), then train without vectors=");
+        }
         Path dir = ArtifactFetcher.fetch(meta, stores, cache.resolve(name).resolve(Integer.toString(meta.version())));
         return new Resolved(Embedders.load(meta, dir, options), meta.version(), name + " v" + meta.version(), dir);
     }

@@ -151,6 +151,33 @@ class TrainerIT {
     }
 
     @Test
+    void aScorerIsTrainedOnTheServedWordVectorsAndAnotherVectorSourceIsRefused() throws Exception {
+        String embedder = "it-w2v-" + UUID.randomUUID().toString().substring(0, 8);
+        String model = "it-w2v-scorer-" + UUID.randomUUID().toString().substring(0, 8);
+        Path mrpc = TestData.require("mrpc/msr_paraphrase_train.txt");
+        List<String> corpus = io.quorum.shared.data.PairFileReader.read(mrpc, io.quorum.shared.data.PairFileReader.Format.MRPC)
+                .pairs().stream().limit(60).flatMap(x -> java.util.stream.Stream.of(x.left(), x.right())).toList();
+        ModelPublished glove = EmbedderPublishing.publishTfidf(embedder, corpus, io.quorum.text.WordVectors.read(
+                        TestData.require("glove-6B-50d-subset/glove.6B.50d.first2445.txt")), "tfidf", "glove", Map.of(), null,
+                TestRegistry.publisher(), RegistryState.ALIAS_CHAMPION);
+        Map<String, String> params = Map.of("data", mrpc.toString(), "rows", "60", "embedder", embedder, "model", model,
+                "epochs", "2", "min-accuracy", "0", "max-logloss", "10");
+
+        // the served embedder holds GloVe vectors: a scorer on self-trained vectors would be served the wrong ones
+        TrainingProgress refused = run(request("pair-scorer", with(params, "vectors", "self")));
+        assertThat(refused.state()).isEqualTo(TrainingProgress.State.FAILED);
+        assertThat(refused.message()).contains("vectors=self asked for", "uses vectors=glove", "train word-vectors");
+
+        TrainingProgress done = run(request("pair-scorer", params));
+        assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        ModelPublished scorer = TestRegistry.registry().snapshot(Duration.ofSeconds(30)).resolve(model, done.modelVersion())
+                .orElseThrow();
+        assertThat(scorer.properties()).containsEntry(PairScorerSpec.META_EMBEDDER, embedder)
+                .containsEntry(PairScorerSpec.META_EMBEDDER_VERSION, Integer.toString(glove.version()))
+                .containsEntry("dimension", "50");
+    }
+
+    @Test
     void badRequestsFailWithReasonsAndTheTrainerKeepsServing() throws Exception {
         TrainingProgress unknown = run(request("no-such-job", Map.of()));
         assertThat(unknown.state()).isEqualTo(TrainingProgress.State.FAILED);

@@ -13,7 +13,8 @@ import java.util.Locale;
  * Reads labelled question/sentence pairs in the layouts Quorum accepts:
  * <ul>
  *   <li>{@link Format#QQP}: Quora Question Pairs, header {@code id,qid1,qid2,question1,question2,is_duplicate}, as
- *       RFC 4180 CSV (quoted fields may hold commas, quotes and newlines) or as the GLUE TSV;</li>
+ *       RFC 4180 CSV (quoted fields may hold commas, quotes and newlines), as Quora's TSV (the same quoting, tab
+ *       separated) or as the GLUE TSV (quotes literal): see {@link #qqpTsv};</li>
  *   <li>{@link Format#MRPC}: Microsoft Research Paraphrase Corpus TSV, header
  *       {@code Quality, #1 ID, #2 ID, #1 String, #2 String}; quotes are literal characters.</li>
  * </ul>
@@ -59,7 +60,7 @@ public final class PairFileReader {
             format = detected;
         }
         boolean tsv = header.contains("\t");
-        List<List<String>> rows = format == Format.MRPC || tsv ? splitTsv(text) : splitCsv(text);
+        List<List<String>> rows = format == Format.MRPC ? splitTsv(text) : tsv ? qqpTsv(text) : splitCsv(text);
         if (rows.isEmpty()) {
             throw new IOException(what + ": empty file");
         }
@@ -162,8 +163,37 @@ public final class PairFileReader {
         return rows;
     }
 
+    /**
+     * QQP as TSV comes two ways: Quora's own file, written with CSV quoting (a question holding a quote, tab or newline
+     * is quoted, quotes doubled), and the GLUE file, whose quotes are literal characters. Both splits are tried; the one
+     * with fewer rows of the wrong width wins (the quoted one on a tie).
+     */
+    static List<List<String>> qqpTsv(String text) {
+        List<List<String>> literal = splitTsv(text);
+        List<List<String>> quoted;
+        try {
+            quoted = splitDelimited(text, '\t');
+        } catch (IOException e) {
+            return literal; // an unterminated quote: the quotes are literal
+        }
+        return badRows(quoted) <= badRows(literal) ? quoted : literal;
+    }
+
+    private static long badRows(List<List<String>> rows) {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        int width = rows.get(0).size();
+        return rows.stream().skip(1).filter(r -> r.size() != width && !(r.size() == 1 && r.get(0).isEmpty())).count();
+    }
+
     /** RFC 4180: fields separated by commas, optionally quoted; "" inside quotes is a quote; quoted newlines kept. */
     static List<List<String>> splitCsv(String text) throws IOException {
+        return splitDelimited(text, ',');
+    }
+
+    /** RFC 4180 with {@code delimiter} between fields. */
+    static List<List<String>> splitDelimited(String text, char delimiter) throws IOException {
         List<List<String>> rows = new ArrayList<>();
         List<String> row = new ArrayList<>();
         StringBuilder field = new StringBuilder();
@@ -186,7 +216,7 @@ public final class PairFileReader {
             } else if (c == '"' && !fieldStarted) {
                 quoted = true;
                 fieldStarted = true;
-            } else if (c == ',') {
+            } else if (c == delimiter) {
                 row.add(field.toString());
                 field.setLength(0);
                 fieldStarted = false;

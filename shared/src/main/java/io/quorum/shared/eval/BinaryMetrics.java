@@ -14,6 +14,18 @@ public final class BinaryMetrics {
 
     /** Metrics at {@code threshold}, in a stable order: n, accuracy, precision, recall, f1, logloss, auc, threshold. */
     public static Map<String, Double> compute(double[] p, int[] y, double threshold) {
+        double[] t = new double[p.length];
+        java.util.Arrays.fill(t, threshold);
+        Map<String, Double> m = compute(p, y, t);
+        m.put("threshold", threshold);
+        return m;
+    }
+
+    /**
+     * As {@link #compute(double[], int[], double)}, each prediction with its own threshold: the decisions of several
+     * served model versions, each calibrated apart. The result has no {@code threshold} entry.
+     */
+    public static Map<String, Double> compute(double[] p, int[] y, double[] thresholds) {
         int n = p.length;
         int tp = 0;
         int fp = 0;
@@ -21,7 +33,7 @@ public final class BinaryMetrics {
         int fn = 0;
         double logLoss = 0;
         for (int i = 0; i < n; i++) {
-            boolean pred = p[i] >= threshold;
+            boolean pred = p[i] >= thresholds[i];
             if (pred && y[i] == 1) {
                 tp++;
             } else if (pred) {
@@ -44,7 +56,6 @@ public final class BinaryMetrics {
         m.put("f1", precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall));
         m.put("logloss", n == 0 ? 0 : logLoss / n);
         m.put("auc", auc(p, y));
-        m.put("threshold", threshold);
         return m;
     }
 

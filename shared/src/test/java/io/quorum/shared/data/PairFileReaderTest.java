@@ -37,6 +37,29 @@ class PairFileReaderTest {
     }
 
     @Test
+    void readsQuoraTsvWhoseQuotedQuestionsHoldNewlinesTabsAndQuotes() throws IOException {
+        String tsv = "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
+                + "0\t1\t2\t\"What is \"\"X\"\"?\"\tWhat is X?\t1\n"
+                + "1\t3\t4\t\"Line one\nline two\twith a tab?\"\tOther?\t0\n"
+                + "2\t5\t6\tPlain?\tAlso plain?\t0\n";
+        PairFileReader.Result r = PairFileReader.parse(tsv, PairFileReader.Format.AUTO, "t");
+        assertThat(r.skipped()).isZero();
+        assertThat(r.pairs()).extracting(LabeledPair::left)
+                .containsExactly("What is \"X\"?", "Line one\nline two\twith a tab?", "Plain?");
+        assertThat(r.pairs()).extracting(LabeledPair::label).containsExactly(1, 0, 0);
+    }
+
+    @Test
+    void glueTsvWithAnUnbalancedLeadingQuoteKeepsItsQuotesLiteral() throws IOException {
+        String tsv = "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
+                + "0\t1\t2\t\"Inception is a good film?\tIs Inception good?\t1\n"
+                + "1\t3\t4\tPlain?\tAlso plain?\t0\n";
+        PairFileReader.Result r = PairFileReader.parse(tsv, PairFileReader.Format.QQP, "t");
+        assertThat(r.skipped()).isZero();
+        assertThat(r.pairs()).extracting(LabeledPair::left).containsExactly("\"Inception is a good film?", "Plain?");
+    }
+
+    @Test
     void readsMrpcWithBomCrlfAndLiteralQuotes() throws IOException {
         String mrpc = "\uFEFFQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\r\n"
                 + "1\t702876\t702977\tAmrozi accused his brother, whom he called \"the witness\".\tReferring to him as only \"the witness\".\r\n"

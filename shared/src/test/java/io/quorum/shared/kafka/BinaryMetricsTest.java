@@ -31,4 +31,16 @@ class BinaryMetricsTest {
         assertThat(BinaryMetrics.compute(p, y, t).get("accuracy")).isEqualTo(1.0);
         assertThat(BinaryMetrics.auc(new double[] {0.5, 0.5}, new int[] {0, 1})).isEqualTo(0.5);
     }
+
+    @Test
+    void eachPredictionCanHaveItsOwnThreshold() {
+        double[] p = {0.9, 0.8, 0.3, 0.6, 0.1};
+        int[] y = {1, 1, 0, 0, 1};
+        // the last two scored by a version calibrated at 0.05: 0.6 and 0.1 both count as "duplicate"
+        var m = BinaryMetrics.compute(p, y, new double[] {0.5, 0.5, 0.5, 0.05, 0.05});
+        assertThat(m.get("accuracy")).isEqualTo(0.8);
+        assertThat(m.get("recall")).isEqualTo(1.0);
+        assertThat(m).doesNotContainKey("threshold");
+        assertThat(m.get("auc")).isEqualTo(BinaryMetrics.compute(p, y, 0.5).get("auc"));
+    }
 }

@@ -127,14 +127,25 @@ final class EvalCommand implements Callable<Integer> {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         double threshold;
+        double[] thresholds = null;
         if (viaKafka) {
             Map<String, Integer> served = new TreeMap<>();
-            threshold = viaKafka(pairs, emb.name(), p, served);
+            Map<String, Double> servedThresholds = new TreeMap<>();
+            thresholds = new double[pairs.size()];
+            viaKafka(pairs, emb.name(), p, thresholds, served, servedThresholds);
             out.put("path", "via-kafka: " + Topics.PAIRS + " -> embedding -> pair-scoring -> " + Topics.PAIRS_SCORED);
             out.put("servedModels", served);
-            if (served.size() > 1) {
+            // each pair is judged by the threshold of the model version that scored it
+            threshold = servedThresholds.size() == 1 ? servedThresholds.values().iterator().next() : Double.NaN;
+            if (servedThresholds.size() > 1) {
+                out.put("thresholds", servedThresholds);
                 System.err.println("note: pairs were scored by several model versions " + served
-                        + "; metrics use the last threshold seen");
+                        + "; each decision uses its own version's threshold");
+            }
+            if (served.keySet().stream().noneMatch(k -> k.startsWith(scorer.name() + " v"))) {
+                System.err.println("note: the services scored these pairs with " + served.keySet() + ", not " + scorer.name()
+                        + " (--model only picks the embedder here: pair-scoring routes MiniLM pairs to the pair aligner while"
+                        + " one serves; QUORUM_PAIR_SCORING_MODEL / QUORUM_PAIR_SCORING_ALIGNER_MODEL choose the served models)");
             }
         } else {
             threshold = aligned ? inProcessAligned(pairs, scorer, emb, models, p)
@@ -142,14 +153,14 @@ final class EvalCommand implements Callable<Integer> {
             out.put("path", "in-process (ONNX Runtime)");
             out.put("model", scorer.name() + " v" + scorer.version());
         }
-        Map<String, Double> m = BinaryMetrics.compute(p, y, threshold);
+        Map<String, Double> m = thresholds != null ? BinaryMetrics.compute(p, y, thresholds) : BinaryMetrics.compute(p, y, threshold);
         out.put("data", data.toString());
         out.put("n", pairs.size());
         out.put("accuracy", m.get("accuracy"));
         out.put("f1", m.get("f1"));
         out.put("logloss", m.get("logloss"));
         out.put("auc", m.get("auc"));
-        out.put("threshold", threshold);
+        out.put("threshold", Double.isNaN(threshold) ? null : threshold);
         out.put("precision", m.get("precision"));
         out.put("recall", m.get("recall"));
         out.put("embedder", emb.name() + " v" + emb.version());
@@ -219,14 +230,13 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private double viaKafka(List<LabeledPair> pairs, String embedderName, double[] p, Map<String, Integer> served)
-            throws Exception {
+    private void viaKafka(List<LabeledPair> pairs, String embedderName, double[] p, double[] thresholds,
+                          Map<String, Integer> served, Map<String, Double> servedThresholds) throws Exception {
         String run = "eval-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         Properties cp = new Properties();
         cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrap());
         cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        double threshold = Double.NaN;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>(c.partitionsFor(Topics.PAIRS_SCORED, Duration.ofSeconds(15)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList());
@@ -280,8 +290,9 @@ final class EvalCommand implements Callable<Integer> {
                             seen[i] = true;
                             got++;
                             p[i] = s.probability();
-                            threshold = s.threshold();
+                            thresholds[i] = s.threshold();
                             served.merge(s.model() + " v" + s.modelVersion(), 1, Integer::sum);
+                            servedThresholds.put(s.model() + " v" + s.modelVersion(), s.threshold());
                         }
                     } catch (InvalidEventException e) {
                         // not ours to judge
@@ -293,7 +304,6 @@ final class EvalCommand implements Callable<Integer> {
             }
             System.err.println();
         }
-        return threshold;
     }
 
     static List<String> texts(List<LabeledPair> pairs) {

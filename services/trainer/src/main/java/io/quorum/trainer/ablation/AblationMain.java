@@ -37,6 +37,9 @@ public final class AblationMain {
         g.add(new Config("A", "pretrained GloVe, mean + Siamese", "0.72 (Spacy)", p("embedder=mean-w2v vectors=glove " + best)));
         g.add(new Config("A", "pretrained GloVe + TF-IDF + Siamese", "0.79", p("embedder=tfidf-w2v vectors=glove " + best)));
         g.add(new Config("A", "self-trained word2vec + TF-IDF + Siamese", "-", p("embedder=tfidf-w2v vectors=self " + best)));
+        g.add(new Config("A", "MiniLM-distilled word vectors + TF-IDF + Siamese", "-", p("embedder=tfidf-w2v vectors=minilm-context " + best)));
+        g.add(new Config("A", "MiniLM-distilled word vectors + TF-IDF + Siamese, 2-layer plain net", "-",
+                p("embedder=tfidf-w2v vectors=minilm-context depth=2 residual=false bn=none concat=false")));
         g.add(new Config("A", "MiniLM + Siamese (seed head)", "-", p("embedder=minilm " + best)));
         g.add(new Config("A", "MiniLM + Siamese, feature head", "-", p("embedder=minilm head=features " + best)));
         g.add(new Config("A", "MiniLM int8 + Siamese, feature head", "-", p("embedder=minilm-q head=features " + best)));

@@ -2,6 +2,7 @@ package io.quorum.trainer.data;
 
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
+import io.quorum.text.ContextualWordVectors;
 import io.quorum.text.Embedders;
 import io.quorum.text.MiniLmEmbedder;
 import io.quorum.text.TfidfW2vEmbedder;
@@ -16,18 +17,28 @@ import java.util.Map;
 /**
  * Builds embedders in process, without the registry: the bundled MiniLM files, and TF-IDF (or plain mean) word-vector
  * embedders whose vocabulary and IDF come from the training corpus and whose vectors are the GloVe subset
- * ({@code glove}), Word2Vec trained on the corpus ({@code self}), or a vectors file. Used by evaluations and
+ * ({@code glove}), Word2Vec trained on the corpus ({@code self}), MiniLM's contextual vectors averaged per corpus word
+ * ({@code minilm-context}), or a vectors file. Used by evaluations and
  * ablations. The corpus is every text of the data given, labels unused, as the seed fitted its TF-IDF on all questions
  * before splitting: cross-validation folds share the vocabulary, IDF and self-trained vectors (transductive, like the
  * served {@code word-vectors} embedder, which is built from the corpus it will see).
  */
 public final class LocalEmbedders implements EmbedderResolver {
 
+    /** The {@code vectors} value for word vectors distilled from MiniLM over the corpus. */
+    public static final String MINILM_CONTEXT = "minilm-context";
+
     private final Path dataDir;
     private final Path cache;
     private final InferenceOptions options;
     private final long seed;
-    private final java.util.Map<String, WordVectors> selfTrained = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Vectors built from a corpus (self-trained, distilled), the last two kept: folds and rows share their corpus. */
+    private final java.util.Map<String, WordVectors> selfTrained = new java.util.LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, WordVectors> eldest) {
+            return size() > 2;
+        }
+    };
 
     public LocalEmbedders(Path dataDir, Path cache, InferenceOptions options, long seed) {
         this.dataDir = dataDir;
@@ -56,23 +67,49 @@ public final class LocalEmbedders implements EmbedderResolver {
         }
     }
 
-    /** GloVe subset, self-trained Word2Vec on {@code corpus}, or a vectors file. */
+    /**
+     * GloVe subset, self-trained Word2Vec on {@code corpus}, word vectors distilled from the bundled MiniLM's contextual
+     * token vectors over {@code corpus} ({@value #MINILM_CONTEXT}, {@link ContextualWordVectors}), or a vectors file.
+     */
     public WordVectors vectors(String vectors, List<String> corpus) throws Exception {
         String v = vectors == null ? "glove" : vectors;
         if (v.equals("glove")) {
             return WordVectors.read(dataDir.resolve("glove-6B-50d-subset/glove.6B.50d.first2445.txt"));
         }
+        if (v.equals(MINILM_CONTEXT)) {
+            // one distillation per corpus, like self-trained vectors
+            String key = MINILM_CONTEXT + ":" + io.quorum.shared.model.Hashing.sha256(String.join("\n", corpus)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return built(key, () -> {
+                Embedders.Bundled b = Embedders.Bundled.MINILM;
+                try (MiniLmEmbedder m = MiniLmEmbedder.load("minilm", b.extractTo(cache.resolve("bundled-" + b.modelName)), options)) {
+                    return ContextualWordVectors.distill(m, corpus, 64);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot distil word vectors from MiniLM: " + e.getMessage(), e);
+                }
+            });
+        }
         if (v.equals("self")) {
             // one Word2Vec per corpus: cross-validation folds share the corpus, so they share the vectors
             String key = io.quorum.shared.model.Hashing.sha256(String.join("\n", corpus)
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return selfTrained.computeIfAbsent(key, k -> Word2VecTrainer.train(corpus, 100, 5, 2, 10, seed));
+            return built(key, () -> Word2VecTrainer.train(corpus, 100, 5, 2, 10, seed));
         }
         Path file = Path.of(v);
         if (!Files.exists(file)) {
-            throw new IllegalArgumentException("no vectors file " + v + " (use glove, self or a word2vec/GloVe text file)");
+            throw new IllegalArgumentException("no vectors file " + v + " (use glove, self, " + MINILM_CONTEXT
+                    + " or a word2vec/GloVe text file)");
         }
         return WordVectors.read(file);
+    }
+
+    private synchronized WordVectors built(String key, java.util.function.Supplier<WordVectors> build) {
+        WordVectors v = selfTrained.get(key);
+        if (v == null) {
+            v = build.get();
+            selfTrained.put(key, v);
+        }
+        return v;
     }
 
     /** Reference strings for bundled models. */

@@ -85,7 +85,7 @@ public final class PairScorerJob implements TrainingJob {
         p.put("lr", "0.001 - Adam learning rate");
         p.put("l2", "0.0001 - L2 weight decay");
         p.put("embedder", "minilm - minilm, minilm-q, tfidf-w2v or mean-w2v (file data)");
-        p.put("vectors", "glove - word vectors for tfidf-w2v/mean-w2v: glove (pretrained), self (trained word2vec) or a file");
+        p.put("vectors", "glove - word vectors for tfidf-w2v/mean-w2v: glove (pretrained), self (trained word2vec), minilm-context (distilled from MiniLM) or a file");
         splitAndGateParameters(p, "early stopping and threshold calibration");
         return p;
     }

@@ -45,7 +45,7 @@ public final class WordVectorsJob implements TrainingJob {
 
     @Override
     public String description() {
-        return "TF-IDF-weighted word-vector sentence embedder (GloVe or self-trained Word2Vec) for the embedding service";
+        return "TF-IDF-weighted word-vector sentence embedder (GloVe, self-trained Word2Vec or word vectors distilled from MiniLM) for the embedding service";
     }
 
     @Override
@@ -54,7 +54,7 @@ public final class WordVectorsJob implements TrainingJob {
         p.put("data", "- the corpus: a QQP/MRPC file or 'labeled'");
         p.put("format", "auto - file layout");
         p.put("rows", "all - first N rows only");
-        p.put("vectors", "glove - glove (pretrained subset), self (Word2Vec on the corpus) or a vectors file");
+        p.put("vectors", "glove - glove (pretrained subset), self (Word2Vec on the corpus), minilm-context (MiniLM's contextual vectors averaged per corpus word) or a vectors file");
         p.put("weighting", "tfidf - tfidf or mean");
         p.put("model", "tfidf-w2v - registry name");
         p.put("min-coverage", "0.5 - gate: lowest share of corpus tokens with a vector");

@@ -178,6 +178,19 @@ class TrainerIT {
     }
 
     @Test
+    void wordVectorsDistilledFromMiniLmArePublishedAsAnEmbedder() throws Exception {
+        String model = "it-ctx-" + UUID.randomUUID().toString().substring(0, 8);
+        TrainingProgress done = run(request("word-vectors", Map.of("data", TestData.require("mrpc/msr_paraphrase_train.txt")
+                .toString(), "rows", "40", "vectors", "minilm-context", "model", model)));
+        assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        // every corpus word has a vector: they come from the corpus itself
+        assertThat(done.metrics().get("coverage")).isGreaterThan(0.99);
+        ModelPublished m = TestRegistry.registry().snapshot(Duration.ofSeconds(30)).resolve(model, done.modelVersion())
+                .orElseThrow();
+        assertThat(m.properties()).containsEntry("vectors", "minilm-context").containsEntry("dimension", "384");
+    }
+
+    @Test
     void badRequestsFailWithReasonsAndTheTrainerKeepsServing() throws Exception {
         TrainingProgress unknown = run(request("no-such-job", Map.of()));
         assertThat(unknown.state()).isEqualTo(TrainingProgress.State.FAILED);

@@ -40,6 +40,8 @@ public final class AblationMain {
         g.add(new Config("A", "MiniLM-distilled word vectors + TF-IDF + Siamese", "-", p("embedder=tfidf-w2v vectors=minilm-context " + best)));
         g.add(new Config("A", "MiniLM-distilled word vectors + TF-IDF + Siamese, 2-layer plain net", "-",
                 p("embedder=tfidf-w2v vectors=minilm-context depth=2 residual=false bn=none concat=false")));
+        g.add(new Config("A", "MiniLM-distilled word vectors + TF-IDF + Siamese, 2-layer plain net, feature head", "-",
+                p("embedder=tfidf-w2v vectors=minilm-context depth=2 residual=false bn=none concat=false head=features")));
         g.add(new Config("A", "MiniLM + Siamese (seed head)", "-", p("embedder=minilm " + best)));
         g.add(new Config("A", "MiniLM + Siamese, feature head", "-", p("embedder=minilm head=features " + best)));
         g.add(new Config("A", "MiniLM int8 + Siamese, feature head", "-", p("embedder=minilm-q head=features " + best)));

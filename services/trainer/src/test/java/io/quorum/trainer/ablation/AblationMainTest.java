@@ -36,7 +36,7 @@ class AblationMainTest {
         assertThat(rows).hasSize(1);
         Map<String, Object> row = rows.get(0);
         assertThat(row.get("configuration")).isEqualTo("2 layers net");
-        // the extra parameter reached the job and is recorded with the row
+        // the extra parameter is merged into the row's job parameters (the ones the folds run with) and recorded
         assertThat((Map<String, String>) row.get("params")).containsEntry("dropout", "0.1").containsEntry("depth", "2");
         List<Map<String, Double>> folds = (List<Map<String, Double>>) row.get("folds");
         assertThat(folds).hasSize(2);

@@ -1,5 +1,7 @@
 package io.quorum.trainer.jobs;
 
+import io.quorum.shared.model.PairAlignerSpec;
+import io.quorum.shared.model.PairScorerSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +33,8 @@ public record Gate(List<Threshold> thresholds) {
      * of an aligner. A candidate that differs from the champion in one of them would not fit what the serving services
      * send it, so it is never promoted automatically: the embedding service has to be switched first.
      */
-    public static final List<String> SERVING_CONTRACT = List.of("quorum.embedder", "dimension", "quorum.pair.features");
+    public static final List<String> SERVING_CONTRACT = List.of(PairScorerSpec.META_EMBEDDER, "dimension",
+            PairAlignerSpec.META_FEATURES);
 
     /**
      * Whether a candidate with {@code candidate} properties can take the place of a champion with {@code champion}
@@ -48,7 +51,7 @@ public record Gate(List<Threshold> thresholds) {
             if (was != null && now != null && !was.equals(now)) {
                 reasons.add(String.format("%s differs from the champion's (%s, not %s): not promoted automatically; "
                         + "serve %s first, then ./quorum promote %s <version>", key, now, was,
-                        key.equals("quorum.embedder") ? "that embedder (quorum.embedding.*-embedder)" : "matching inputs",
+                        key.equals(PairScorerSpec.META_EMBEDDER) ? "that embedder (quorum.embedding.*-embedder)" : "matching inputs",
                         model));
             }
         }

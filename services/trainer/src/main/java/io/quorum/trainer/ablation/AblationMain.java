@@ -42,6 +42,8 @@ public final class AblationMain {
                 p("embedder=tfidf-w2v vectors=minilm-context depth=2 residual=false bn=none concat=false")));
         g.add(new Config("A", "MiniLM-distilled word vectors + TF-IDF + Siamese, 2-layer plain net, feature head", "-",
                 p("embedder=tfidf-w2v vectors=minilm-context depth=2 residual=false bn=none concat=false head=features")));
+        g.add(new Config("A", "MiniLM-distilled word vectors, mean removed + TF-IDF + Siamese, 2-layer plain net, feature head", "-",
+                p("embedder=tfidf-w2v vectors=minilm-context+center depth=2 residual=false bn=none concat=false head=features")));
         g.add(new Config("A", "MiniLM + Siamese (seed head)", "-", p("embedder=minilm " + best)));
         g.add(new Config("A", "MiniLM + Siamese, feature head", "-", p("embedder=minilm head=features " + best)));
         g.add(new Config("A", "MiniLM int8 + Siamese, feature head", "-", p("embedder=minilm-q head=features " + best)));
@@ -53,6 +55,8 @@ public final class AblationMain {
                 p("job=minilm-siamese layers=2 head=align")));
         g.add(new Config("A", "MiniLM, top 3 layers fine-tuned as a Siamese net, alignment head (minilm-siamese layers=3 head=align)", "-",
                 p("job=minilm-siamese layers=3 head=align")));
+        g.add(new Config("A", "MiniLM, top 4 layers fine-tuned as a Siamese net, alignment head (minilm-siamese layers=4 head=align)", "-",
+                p("job=minilm-siamese layers=4 head=align")));
         String tfidf = "embedder=tfidf-w2v vectors=glove ";
         g.add(new Config("B", "2 layers net", "0.67", p(tfidf + "depth=2 residual=false bn=none concat=false")));
         g.add(new Config("B", "3 layers net + adam", "0.74", p(tfidf + "depth=3 residual=false bn=none concat=false")));
@@ -82,7 +86,8 @@ public final class AblationMain {
         if (data == null) {
             System.err.println("usage: ablation --data FILE [--format auto|qqp|mrpc] [--folds 5] [--epochs 20] [--batch 128] [--only A|B|name] [--extra 'k=v ...']"
                     + " [--text-extra 'k=v ...' (for the pair-aligner/minilm-siamese rows, e.g. 'layers=3')]"
-                    + " [--out DIR] [--threads 2]");
+                    + " [--out DIR] [--threads 2] [--fold K[,K...] (run only these folds, 1-based)] [--resume true (reuse the folds"
+                    + " a killed or partial run finished)]");
             System.exit(2);
         }
         Map<String, Object> report = run(opts);
@@ -107,6 +112,10 @@ public final class AblationMain {
         Map<String, TrainingJob> textJobs = Map.of("pair-aligner", new PairAlignerJob(source, local),
                 MiniLmSiameseJob.NAME, new MiniLmSiameseJob(source, local));
 
+        java.util.Set<Integer> wanted = foldSelection(opts.get("fold"), folds);
+        boolean resume = Boolean.parseBoolean(opts.getOrDefault("resume", "false"));
+        FoldCheckpoints checkpoints = new FoldCheckpoints(out.resolve("checkpoints"));
+
         List<Map<String, Object>> results = new ArrayList<>();
         StringBuilder md = new StringBuilder();
         md.append("| table | configuration | seed (QQP acc.) | accuracy | F1 | log loss | ROC AUC |\n");
@@ -128,7 +137,12 @@ public final class AblationMain {
             if (extra != null) {
                 rowParams.putAll(p(extra));
             }
+            List<Integer> foldsRun = new ArrayList<>();
+            int resumed = 0;
             for (int fold = 0; fold < folds; fold++) {
+                if (!wanted.contains(fold + 1)) {
+                    continue;
+                }
                 Map<String, String> params = new LinkedHashMap<>(rowParams);
                 params.remove("job");
                 params.put("data", data);
@@ -142,14 +156,25 @@ public final class AblationMain {
                 if (opts.containsKey("rows")) {
                     params.put("rows", opts.get("rows"));
                 }
-                LocalJobContext ctx = new LocalJobContext("ablation", params, 42, dataDir, work, line -> { });
-                long t0 = System.nanoTime();
-                Map<String, Double> metrics = (textRow ? textJob : job).run(ctx).metrics();
+                FoldCheckpoints.Key key = checkpoints.key(data, params);
+                Map<String, Double> metrics = resume ? checkpoints.load(key).orElse(null) : null;
+                String took;
+                if (metrics != null) {
+                    resumed++;
+                    took = "from " + checkpoints.file(key);
+                } else {
+                    LocalJobContext ctx = new LocalJobContext("ablation", params, 42, dataDir, work, line -> { });
+                    long t0 = System.nanoTime();
+                    metrics = (textRow ? textJob : job).run(ctx).metrics();
+                    checkpoints.save(key, metrics);
+                    took = String.format("%.0f s", (System.nanoTime() - t0) / 1e9);
+                    System.gc();
+                }
                 perFold.add(metrics);
-                System.err.printf("[ablation] %-45s fold %d/%d: accuracy %.4f f1 %.4f logloss %.4f auc %.4f (%.0f s)%n",
+                foldsRun.add(fold + 1);
+                System.err.printf("[ablation] %-45s fold %d/%d: accuracy %.4f f1 %.4f logloss %.4f auc %.4f (%s)%n",
                         c.name(), fold + 1, folds, metrics.get("accuracy"), metrics.get("f1"),
-                        metrics.get("logloss"), metrics.get("auc"), (System.nanoTime() - t0) / 1e9);
-                System.gc();
+                        metrics.get("logloss"), metrics.get("auc"), took);
             }
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("table", c.table());
@@ -157,11 +182,20 @@ public final class AblationMain {
             row.put("seedQqpAccuracy", c.seedQqp());
             row.put("params", rowParams);
             row.put("folds", perFold);
+            boolean partial = foldsRun.size() < folds;
+            if (partial) {
+                row.put("partial", true);
+                row.put("foldsDone", foldsRun); // 1-based fold numbers; the statistics are over these folds only
+            }
+            if (resumed > 0) {
+                row.put("foldsFromCheckpoint", resumed);
+            }
             for (String k : List.of("accuracy", "f1", "logloss", "auc")) {
                 row.put(k, stats(perFold, k));
             }
             results.add(row);
-            md.append(String.format("| %s | %s | %s | %s | %s | %s | %s |%n", c.table(), c.name(), c.seedQqp(),
+            String name = partial ? c.name() + " *(folds " + foldsRun + " of " + folds + " only)*" : c.name();
+            md.append(String.format("| %s | %s | %s | %s | %s | %s | %s |%n", c.table(), name, c.seedQqp(),
                     fmt(row.get("accuracy")), fmt(row.get("f1")), fmt(row.get("logloss")), fmt(row.get("auc"))));
         }
         Files.createDirectories(out);
@@ -176,6 +210,30 @@ public final class AblationMain {
         Files.writeString(out.resolve("ablation-" + stamp + ".md"), md.toString());
         report.put("markdown", md.toString());
         return report;
+    }
+
+    /** {@code --fold 2,5}: the 1-based folds to run; all of them when not given. */
+    static java.util.Set<Integer> foldSelection(String spec, int folds) {
+        java.util.Set<Integer> wanted = new java.util.TreeSet<>();
+        if (spec == null || spec.isBlank()) {
+            for (int k = 1; k <= folds; k++) {
+                wanted.add(k);
+            }
+            return wanted;
+        }
+        for (String part : spec.split(",")) {
+            int k;
+            try {
+                k = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--fold " + spec + ": give fold numbers 1.." + folds + ", comma-separated");
+            }
+            if (k < 1 || k > folds) {
+                throw new IllegalArgumentException("--fold " + spec + ": fold " + k + " is not in 1.." + folds);
+            }
+            wanted.add(k);
+        }
+        return wanted;
     }
 
     static Map<String, Double> stats(List<Map<String, Double>> folds, String key) {

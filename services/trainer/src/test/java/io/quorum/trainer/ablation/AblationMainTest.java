@@ -55,6 +55,38 @@ class AblationMainTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aRunSplitByFoldIsCompletedByResumingItsCheckpoints() throws Exception {
+        Map<String, Object> second = AblationMain.run(opts("2 layers net", "fold", "2"));
+        Map<String, Object> partial = ((List<Map<String, Object>>) second.get("results")).get(0);
+        assertThat(partial).containsEntry("partial", true).containsEntry("foldsDone", List.of(2));
+        assertThat((List<?>) partial.get("folds")).hasSize(1);
+        assertThat((String) second.get("markdown")).contains("2 layers net *(folds [2] of 2 only)*");
+        Map<String, Double> fold2 = ((List<Map<String, Double>>) partial.get("folds")).get(0);
+
+        Map<String, Object> whole = ((List<Map<String, Object>>) AblationMain.run(opts("2 layers net", "resume", "true"))
+                .get("results")).get(0);
+        assertThat(whole).doesNotContainKey("partial").containsEntry("foldsFromCheckpoint", 1);
+        List<Map<String, Double>> folds = (List<Map<String, Double>>) whole.get("folds");
+        assertThat(folds).hasSize(2);
+        assertThat(folds.get(1)).isEqualTo(fold2); // read back, in fold order
+        assertThat(folds.get(0).get("accuracy")).isBetween(0.0, 1.0);
+
+        // other parameters are another fold: nothing is reused
+        Map<String, Object> other = ((List<Map<String, Object>>) AblationMain.run(opts("2 layers net", "resume", "true",
+                "fold", "2", "extra", "dropout=0.1")).get("results")).get(0);
+        assertThat(other).doesNotContainKey("foldsFromCheckpoint");
+    }
+
+    @Test
+    void foldSelectionIsOneBasedAndChecked() {
+        assertThat(AblationMain.foldSelection(null, 3)).containsExactly(1, 2, 3);
+        assertThat(AblationMain.foldSelection("3, 1", 5)).containsExactly(1, 3);
+        assertThatThrownBy(() -> AblationMain.foldSelection("0", 5)).hasMessageContaining("not in 1..5");
+        assertThatThrownBy(() -> AblationMain.foldSelection("x", 5)).hasMessageContaining("comma-separated");
+    }
+
+    @Test
     void textExtraReachesTheTextJobsAndTheyCheckIt() {
         assertThatThrownBy(() -> AblationMain.run(opts("pair-aligner", "text-extra", "no-such-parameter=1")))
                 .hasMessageContaining("no-such-parameter");

@@ -81,4 +81,29 @@ public final class WordVectors {
     public Map<String, float[]> asMap() {
         return vectors;
     }
+
+    /**
+     * The same words with the table's mean vector (unweighted, over its words) subtracted from every vector: the first
+     * step of Mu and Viswanath's post-processing ("All-but-the-Top", ICLR 2018). Contextual token vectors averaged into
+     * word vectors share a large common direction (they are anisotropic, Ethayarajh 2019); removing it lets the
+     * differences between words dominate sentence-vector comparisons.
+     */
+    public WordVectors centered() {
+        double[] mean = new double[dimension];
+        for (float[] v : vectors.values()) {
+            for (int d = 0; d < dimension; d++) {
+                mean[d] += v[d];
+            }
+        }
+        int n = Math.max(1, vectors.size());
+        Map<String, float[]> out = new HashMap<>(vectors.size() * 2);
+        vectors.forEach((word, v) -> {
+            float[] c = new float[dimension];
+            for (int d = 0; d < dimension; d++) {
+                c[d] = (float) (v[d] - mean[d] / n);
+            }
+            out.put(word, c);
+        });
+        return new WordVectors(out, dimension);
+    }
 }

@@ -18,7 +18,8 @@ import java.util.Map;
  * Builds embedders in process, without the registry: the bundled MiniLM files, and TF-IDF (or plain mean) word-vector
  * embedders whose vocabulary and IDF come from the training corpus and whose vectors are the GloVe subset
  * ({@code glove}), Word2Vec trained on the corpus ({@code self}), MiniLM's contextual vectors averaged per corpus word
- * ({@code minilm-context}), or a vectors file. Used by evaluations and
+ * ({@code minilm-context}), or a vectors file; any of them followed by {@code +center} has the table's mean vector
+ * removed ({@link WordVectors#centered()}). Used by evaluations and
  * ablations. The corpus is every text of the data given, labels unused, as the seed fitted its TF-IDF on all questions
  * before splitting: cross-validation folds share the vocabulary, IDF and self-trained vectors (transductive, like the
  * served {@code word-vectors} embedder, which is built from the corpus it will see).
@@ -27,6 +28,8 @@ public final class LocalEmbedders implements EmbedderResolver {
 
     /** The {@code vectors} value for word vectors distilled from MiniLM over the corpus. */
     public static final String MINILM_CONTEXT = "minilm-context";
+    /** Suffix of a vector source whose table mean is removed ({@code minilm-context+center}, {@code glove+center}). */
+    public static final String CENTER = "+center";
 
     private final Path dataDir;
     private final Path cache;
@@ -73,6 +76,10 @@ public final class LocalEmbedders implements EmbedderResolver {
      */
     public WordVectors vectors(String vectors, List<String> corpus) throws Exception {
         String v = vectors == null ? "glove" : vectors;
+        if (v.endsWith(CENTER)) {
+            // any source, with the table's mean vector removed (WordVectors.centered)
+            return vectors(v.substring(0, v.length() - CENTER.length()), corpus).centered();
+        }
         if (v.equals("glove")) {
             return WordVectors.read(dataDir.resolve("glove-6B-50d-subset/glove.6B.50d.first2445.txt"));
         }
@@ -98,7 +105,7 @@ public final class LocalEmbedders implements EmbedderResolver {
         Path file = Path.of(v);
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("no vectors file " + v + " (use glove, self, " + MINILM_CONTEXT
-                    + " or a word2vec/GloVe text file)");
+                    + " or a word2vec/GloVe text file, each optionally followed by " + CENTER + ")");
         }
         return WordVectors.read(file);
     }

@@ -54,7 +54,7 @@ public final class WordVectorsJob implements TrainingJob {
         p.put("data", "- the corpus: a QQP/MRPC file or 'labeled'");
         p.put("format", "auto - file layout");
         p.put("rows", "all - first N rows only");
-        p.put("vectors", "glove - glove (pretrained subset), self (Word2Vec on the corpus), minilm-context (MiniLM's contextual vectors averaged per corpus word) or a vectors file");
+        p.put("vectors", "glove - glove (pretrained subset), self (Word2Vec on the corpus), minilm-context (MiniLM's contextual vectors averaged per corpus word) or a vectors file; '+center' after any of them removes the table's mean vector (minilm-context+center)");
         p.put("weighting", "tfidf - tfidf or mean");
         p.put("model", "tfidf-w2v - registry name");
         p.put("min-coverage", "0.5 - gate: lowest share of corpus tokens with a vector");

@@ -181,13 +181,14 @@ class TrainerIT {
     void wordVectorsDistilledFromMiniLmArePublishedAsAnEmbedder() throws Exception {
         String model = "it-ctx-" + UUID.randomUUID().toString().substring(0, 8);
         TrainingProgress done = run(request("word-vectors", Map.of("data", TestData.require("mrpc/msr_paraphrase_train.txt")
-                .toString(), "rows", "40", "vectors", "minilm-context", "model", model)));
+                .toString(), "rows", "40", "vectors", "minilm-context+center", "model", model)));
         assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
         // every corpus word has a vector: they come from the corpus itself
         assertThat(done.metrics().get("coverage")).isGreaterThan(0.99);
         ModelPublished m = TestRegistry.registry().snapshot(Duration.ofSeconds(30)).resolve(model, done.modelVersion())
                 .orElseThrow();
-        assertThat(m.properties()).containsEntry("vectors", "minilm-context").containsEntry("dimension", "384");
+        // the source with the table mean removed, named as asked: pair-scorer jobs are checked against this name
+        assertThat(m.properties()).containsEntry("vectors", "minilm-context+center").containsEntry("dimension", "384");
     }
 
     @Test

@@ -14,7 +14,8 @@ class ContextualWordVectorsTest {
     @TempDir
     Path dir;
 
-    private static double cosine(float[] a, float[] b) {
+    /** Cosine similarity; shared by the word-vector tests of this package. */
+    static double cosine(float[] a, float[] b) {
         double ab = 0;
         double aa = 0;
         double bb = 0;

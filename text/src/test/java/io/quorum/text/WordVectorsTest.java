@@ -47,22 +47,10 @@ class WordVectorsTest {
             assertThat(c.get("car")[d] - c.get("banana")[d]).isCloseTo(wv.get("car")[d] - wv.get("banana")[d], within(1e-5f));
         }
         // before, every pair looks alike by cosine; after, car is close to automobile and far from banana
-        assertThat(cos(wv.get("car"), wv.get("banana"))).isGreaterThan(0.97);
-        assertThat(cos(c.get("car"), c.get("automobile"))).isGreaterThan(0.5);
-        assertThat(cos(c.get("car"), c.get("banana"))).isLessThan(0);
+        assertThat(ContextualWordVectorsTest.cosine(wv.get("car"), wv.get("banana"))).isGreaterThan(0.97);
+        assertThat(ContextualWordVectorsTest.cosine(c.get("car"), c.get("automobile"))).isGreaterThan(0.5);
+        assertThat(ContextualWordVectorsTest.cosine(c.get("car"), c.get("banana"))).isLessThan(0);
         // the original table is untouched
         assertThat(wv.get("car")).containsExactly(10f, 1f, 0f);
-    }
-
-    private static double cos(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

@@ -26,6 +26,9 @@ import java.util.Map;
  */
 public final class AblationMain {
 
+    /** Every row and fold runs with this seed, so rows differ only by their parameters. */
+    static final long SEED = 42;
+
     /** One row: a name, the seed's reported QQP accuracy (if any), and the job parameters. */
     record Config(String table, String name, String seedQqp, Map<String, String> params) {
     }
@@ -105,7 +108,7 @@ public final class AblationMain {
         Path work = Files.createDirectories(out.resolve("work"));
         Path dataDir = DataDir.root();
         InferenceOptions ort = InferenceOptions.cpu(Integer.parseInt(opts.getOrDefault("threads", "2")));
-        LocalEmbedders local = new LocalEmbedders(dataDir, out.resolve("cache"), ort, 42);
+        LocalEmbedders local = new LocalEmbedders(dataDir, out.resolve("cache"), ort, SEED);
         TextPairSource source = new TextPairSource(local, out.resolve("cache/vectors"), work.resolve("none.jsonl"));
         PairScorerJob job = new PairScorerJob(List.of(source));
         String only = opts.get("only");
@@ -114,7 +117,7 @@ public final class AblationMain {
 
         java.util.Set<Integer> wanted = foldSelection(opts.get("fold"), folds);
         boolean resume = Boolean.parseBoolean(opts.getOrDefault("resume", "false"));
-        FoldCheckpoints checkpoints = new FoldCheckpoints(out.resolve("checkpoints"));
+        FoldCheckpoints checkpoints = new FoldCheckpoints(out.resolve("checkpoints"), dataDir, SEED);
 
         List<Map<String, Object>> results = new ArrayList<>();
         StringBuilder md = new StringBuilder();
@@ -163,7 +166,7 @@ public final class AblationMain {
                     resumed++;
                     took = "from " + checkpoints.file(key);
                 } else {
-                    LocalJobContext ctx = new LocalJobContext("ablation", params, 42, dataDir, work, line -> { });
+                    LocalJobContext ctx = new LocalJobContext("ablation", params, SEED, dataDir, work, line -> { });
                     long t0 = System.nanoTime();
                     metrics = (textRow ? textJob : job).run(ctx).metrics();
                     checkpoints.save(key, metrics);
@@ -203,7 +206,7 @@ public final class AblationMain {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("data", data);
         report.put("folds", folds);
-        report.put("seed", 42);
+        report.put("seed", SEED);
         report.put("minutes", Math.round((System.nanoTime() - started) / 6e10 * 10) / 10.0);
         report.put("results", results);
         Files.writeString(out.resolve("ablation-" + stamp + ".json"), Json.toPrettyString(report));

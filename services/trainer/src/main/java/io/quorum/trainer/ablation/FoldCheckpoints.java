@@ -1,6 +1,5 @@
 package io.quorum.trainer.ablation;
 
-import io.quorum.shared.data.DataDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.model.Hashing;
 import java.io.IOException;
@@ -29,18 +28,23 @@ final class FoldCheckpoints {
 
     private static final int SCHEMA = 1;
     private final Path dir;
+    private final Path dataDir;
+    private final long seed;
     private final Map<String, String> dataHashes = new LinkedHashMap<>();
 
-    FoldCheckpoints(Path dir) {
+    /** Checkpoints in {@code dir} of folds run with {@code seed}, on data files found as the jobs find them. */
+    FoldCheckpoints(Path dir, Path dataDir, long seed) {
         this.dir = dir;
+        this.dataDir = dataDir;
+        this.seed = seed;
     }
 
     /** The key of the fold run with {@code params} (which hold {@code data}, {@code fold}, {@code folds}, ...). */
     Key key(String data, Map<String, String> params) {
         Map<String, String> identity = new TreeMap<>(params);
         identity.remove("data");
-        identity.put("dataSha256", dataHashes.computeIfAbsent(data, FoldCheckpoints::hashOf));
-        identity.put("seed", "42");
+        identity.put("dataSha256", dataHashes.computeIfAbsent(data, this::hashOf));
+        identity.put("seed", Long.toString(seed));
         identity.put("schema", Integer.toString(SCHEMA));
         String id = Hashing.sha256(Json.toString(identity).getBytes(StandardCharsets.UTF_8)).substring(0, 24);
         return new Key(identity, id);
@@ -86,10 +90,11 @@ final class FoldCheckpoints {
         }
     }
 
-    private static String hashOf(String data) {
+    /** The data file's SHA-256, looked up as the jobs do: the path itself, else under the data directory. */
+    private String hashOf(String data) {
         Path file = Path.of(data);
         if (!Files.isRegularFile(file)) {
-            file = DataDir.resolve(data);
+            file = dataDir.resolve(data);
         }
         try {
             return Files.isRegularFile(file) ? Hashing.sha256(file) : "name:" + data;

@@ -12,11 +12,12 @@ public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        return Map.of(
-                "kafka.bootstrap.servers", TestKafka.bootstrapServers(),
-                "quarkus.kafka.devservices.enabled", "false",
-                "quorum.models.store-dir", TestRegistry.storeRoot().toString(),
-                "quorum.models.cache-dir", TestRegistry.cacheRoot().toString());
+        Map<String, String> config = new java.util.HashMap<>();
+        TestKafka.broker().clientSettings().forEach((k, v) -> config.put("kafka." + k, v));
+        config.put("quarkus.kafka.devservices.enabled", "false");
+        config.put("quorum.models.store-dir", TestRegistry.storeRoot().toString());
+        config.put("quorum.models.cache-dir", TestRegistry.cacheRoot().toString());
+        return config;
     }
 
     @Override

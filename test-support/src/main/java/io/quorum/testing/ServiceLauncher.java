@@ -21,13 +21,14 @@ import java.util.concurrent.TimeUnit;
 public final class ServiceLauncher implements AutoCloseable {
 
     private final String name;
-    private final Process process;
+    private final List<String> command;
     private final int port;
     private final Path log;
+    private volatile Process process;
 
-    private ServiceLauncher(String name, Process process, int port, Path log) {
+    private ServiceLauncher(String name, List<String> command, int port, Path log) {
         this.name = name;
-        this.process = process;
+        this.command = List.copyOf(command);
         this.port = port;
         this.log = log;
     }
@@ -42,8 +43,18 @@ public final class ServiceLauncher implements AutoCloseable {
         throw new IllegalStateException("cannot find the repository root from " + Path.of("").toAbsolutePath());
     }
 
-    /** Starts service {@code name} with extra system properties and waits until {@code /q/health/live} answers. */
+    /** Starts service {@code name} against the JVM's test broker; waits until {@code /q/health/live} answers. */
     public static ServiceLauncher start(String name, List<String> jvmArgs, Map<String, String> properties) throws Exception {
+        return start(name, TestKafka.broker(), jvmArgs, properties);
+    }
+
+    /**
+     * Starts service {@code name} against {@code broker} with extra system properties and waits until
+     * {@code /q/health/live} answers. The broker's client settings (security included) reach the service the way
+     * they do in production: as a Kafka client properties file named by {@code quorum.kafka.config-file}.
+     */
+    public static ServiceLauncher start(String name, KafkaBroker broker, List<String> jvmArgs, Map<String, String> properties)
+            throws Exception {
         Path jar = repositoryRoot().resolve("services").resolve(name).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services before the system tests");
@@ -52,9 +63,16 @@ public final class ServiceLauncher implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        Path clientFile = Files.createTempFile("quorum-" + name + "-kafka-", ".properties");
+        clientFile.toFile().deleteOnExit();
+        java.util.Properties client = new java.util.Properties();
+        client.putAll(broker.clientSettings());
+        try (var w = Files.newBufferedWriter(clientFile, StandardCharsets.UTF_8)) {
+            client.store(w, "Kafka client settings of " + broker.describe());
+        }
         Map<String, String> props = new LinkedHashMap<>();
         props.put("quarkus.http.port", Integer.toString(port));
-        props.put("kafka.bootstrap.servers", TestKafka.bootstrapServers());
+        props.put("quorum.kafka.config-file", clientFile.toString());
         props.put("quorum.models.store-dir", TestRegistry.storeRoot().toString());
         props.put("quorum.models.cache-dir", TestRegistry.cacheRoot().resolve(name + "-" + port).toString());
         props.put("quorum.inference.device", "cpu");
@@ -66,20 +84,43 @@ public final class ServiceLauncher implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(jar.toString());
         Path log = Files.createTempFile("quorum-" + name + "-", ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ServiceLauncher s = new ServiceLauncher(name, p, port, log);
+        ServiceLauncher s = new ServiceLauncher(name, cmd, port, log);
+        s.launch();
+        return s;
+    }
+
+    /** Starts the process (again, after {@link #kill()}) and waits until it is live; the log is appended to. */
+    public synchronized void launch() throws Exception {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (s.httpStatus("/q/health/live") != 200) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException(name + " exited during start-up:\n" + s.logTail());
+        while (httpStatus("/q/health/live") != 200) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited during start-up:\n" + logTail());
             }
             if (System.nanoTime() > deadline) {
-                s.close();
-                throw new IllegalStateException(name + " did not start within 120 s:\n" + s.logTail());
+                close();
+                throw new IllegalStateException(name + " did not start within 120 s:\n" + logTail());
             }
             Thread.sleep(200);
         }
-        return s;
+    }
+
+    /** Kills the process at once (SIGKILL, like {@code kill -9}): no shutdown hook runs, nothing is flushed. */
+    public synchronized void kill() throws InterruptedException {
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    /** The OS process id of the running process. */
+    public long pid() {
+        return process.pid();
     }
 
     public int httpStatus(String path) {
@@ -122,6 +163,10 @@ public final class ServiceLauncher implements AutoCloseable {
 
     @Override
     public void close() {
+        Process process = this.process;
+        if (process == null) {
+            return;
+        }
         process.destroy();
         try {
             if (!process.waitFor(20, TimeUnit.SECONDS)) {

@@ -1,5 +1,7 @@
 package io.quorum.testing;
 
+import io.quorum.shared.kafka.KafkaClients;
+import io.quorum.shared.kafka.KafkaSettings;
 import io.quorum.shared.topics.TopicAdmin;
 import io.quorum.shared.topics.Topics;
 import java.time.Duration;
@@ -25,7 +27,7 @@ public final class TestKafka {
                 default -> ContainerKafkaBroker.dockerAvailable();
             };
             KafkaBroker b = container ? ContainerKafkaBroker.start() : EmbeddedKafkaBroker.start();
-            try (TopicAdmin admin = new TopicAdmin(b.bootstrapServers())) {
+            try (TopicAdmin admin = new TopicAdmin(clientsOf(b))) {
                 admin.awaitCluster(Duration.ofSeconds(60));
                 admin.ensure(Topics.all());
             } catch (Exception e) {
@@ -41,5 +43,15 @@ public final class TestKafka {
 
     public static String bootstrapServers() {
         return broker().bootstrapServers();
+    }
+
+    /** The client factory for the JVM's broker (owner {@code test}). */
+    public static KafkaClients clients() {
+        return clientsOf(broker());
+    }
+
+    /** The client factory for {@code broker}, with its client settings (security included). */
+    public static KafkaClients clientsOf(KafkaBroker broker) {
+        return KafkaClients.of(KafkaSettings.of(broker.clientSettings()), "test");
     }
 }

@@ -1,8 +1,8 @@
 package io.quorum.testing;
 
+import io.quorum.shared.kafka.KafkaClients;
 import java.time.Duration;
-import java.util.Properties;
-import java.util.UUID;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -10,8 +10,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Produces raw records (any bytes, malformed ones included) to the test broker. */
 public final class TestProducer implements AutoCloseable {
@@ -19,12 +17,12 @@ public final class TestProducer implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
 
     public TestProducer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "test-producer-" + UUID.randomUUID());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this(TestKafka.clients());
+    }
+
+    /** A producer to the cluster of {@code clients}. */
+    public TestProducer(KafkaClients clients) {
+        this.producer = clients.producer("test-producer", Map.of(ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.ACKS_CONFIG, "all"));
     }
 
     /** Sends asynchronously. */

@@ -52,7 +52,7 @@ public final class TestRegistry {
 
     public static synchronized ModelRegistry registry() {
         if (registry == null) {
-            registry = new ModelRegistry(TestKafka.bootstrapServers());
+            registry = new ModelRegistry(TestKafka.clients());
         }
         return registry;
     }

@@ -1,19 +1,17 @@
 package io.quorum.testing;
 
+import io.quorum.shared.kafka.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import java.util.UUID;
+import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads a topic from the position it had when the reader was created (or from the beginning), without a consumer
@@ -25,13 +23,9 @@ public final class TopicReader implements AutoCloseable {
     private final String topic;
     private final List<ConsumerRecord<String, byte[]>> received = new ArrayList<>();
 
-    private TopicReader(String topic, boolean fromBeginning) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "test-reader-" + UUID.randomUUID());
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    private TopicReader(KafkaClients clients, String topic, boolean fromBeginning) {
+        this.consumer = clients.consumer("test-reader", Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000));
         this.topic = topic;
         List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(i -> new TopicPartition(topic, i.partition())).toList();
@@ -46,12 +40,22 @@ public final class TopicReader implements AutoCloseable {
 
     /** A reader that sees only records appended after this call. */
     public static TopicReader fromNow(String topic) {
-        return new TopicReader(topic, false);
+        return new TopicReader(TestKafka.clients(), topic, false);
+    }
+
+    /** A reader on the cluster of {@code clients} that sees only records appended after this call. */
+    public static TopicReader fromNow(KafkaClients clients, String topic) {
+        return new TopicReader(clients, topic, false);
     }
 
     /** A reader that sees the whole topic. */
     public static TopicReader fromBeginning(String topic) {
-        return new TopicReader(topic, true);
+        return new TopicReader(TestKafka.clients(), topic, true);
+    }
+
+    /** A reader on the cluster of {@code clients} that sees the whole topic. */
+    public static TopicReader fromBeginning(KafkaClients clients, String topic) {
+        return new TopicReader(clients, topic, true);
     }
 
     /** Polls until {@code count} records matching {@code filter} have arrived (in total), or fails after {@code timeout}. */

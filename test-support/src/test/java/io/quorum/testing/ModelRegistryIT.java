@@ -26,7 +26,7 @@ class ModelRegistryIT {
         assertThat(snap.resolve(name, RegistryState.ALIAS_CHAMPION)).contains(v2);
 
         AtomicReference<RegistryState> followed = new AtomicReference<>();
-        try (ModelRegistry reader = new ModelRegistry(TestKafka.bootstrapServers());
+        try (ModelRegistry reader = new ModelRegistry(TestKafka.clients());
              ModelRegistry.Follower f = reader.follow(followed::set)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> followed.get() != null
                     && followed.get().resolve(name, RegistryState.ALIAS_CHAMPION).map(ModelPublished::version).orElse(0) == v2.version());

@@ -3,6 +3,7 @@ package io.quorum.text;
 import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.files.TempDir;
+import io.quorum.shared.model.ModelProperties;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelStore;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public final class EmbedderPublishing {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(Embedders.META_KIND, MiniLmEmbedder.KIND);
         props.put("precision", bundled.precision);
-        props.put("dimension", Integer.toString(MiniLmEmbedder.DIM));
+        props.put(ModelProperties.DIMENSION, Integer.toString(MiniLmEmbedder.DIM));
         props.put("pooling", "masked mean, L2-normalised");
         props.put("maxTokens", Integer.toString(MiniLmEmbedder.MAX_TOKENS));
         props.put("source", MINILM_SOURCE);
@@ -58,13 +59,13 @@ public final class EmbedderPublishing {
             Path vocabFile = dir.resolve(Vocabulary.FILE);
             vocab.write(vocabFile);
             Path onnx = Files.write(dir.resolve("model.onnx"), TfidfW2vModel.build(vocab, vectors, weighting,
-                    Map.of("quorum.vectors", vectorsRef)));
+                    Map.of(ModelProperties.META_VECTORS, vectorsRef)));
             Map<String, String> props = new LinkedHashMap<>();
             props.put(Embedders.META_KIND, TfidfW2vModel.KIND);
-            props.put("weighting", weighting);
-            props.put("dimension", Integer.toString(vectors.dimension()));
-            props.put("vocabulary", Integer.toString(vocab.size()));
-            props.put("vectors", vectorsRef);
+            props.put(ModelProperties.WEIGHTING, weighting);
+            props.put(ModelProperties.DIMENSION, Integer.toString(vectors.dimension()));
+            props.put(ModelProperties.VOCABULARY, Integer.toString(vocab.size()));
+            props.put(ModelProperties.VECTORS, vectorsRef);
             return publisher.publish(new ModelPublisher.Request(name, onnx,
                     List.of(new ModelStore.Artifact(Vocabulary.FILE, vocabFile)), metrics, lineage, props, alias));
         }

@@ -7,6 +7,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelRejectedException;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /** Wires the embedders (one model manager each), the output producer and the metrics. */
@@ -49,8 +49,8 @@ public class EmbeddingService {
     @Inject
     DeviceInfoGauge deviceInfo;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaClients clients;
 
     private final Map<String, ModelManager<LoadedEmbedder>> managers = new LinkedHashMap<>();
     private KafkaOutput output;
@@ -70,7 +70,7 @@ public class EmbeddingService {
             managers.put(name, m);
             serving.register(m, name.equals(config.questionsEmbedder()) || name.equals(config.pairsEmbedder()));
         }
-        output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), SERVICE);
+        output = clients.output(SERVICE);
         questionMetrics = new BatchMetrics(meters, Topics.QUESTIONS, config.questionsEmbedder());
         pairMetrics = new BatchMetrics(meters, Topics.PAIRS, config.pairsEmbedder());
         logic = new TextEmbedding(config.maxTextChars(), config.inferenceBatch(), config.questionsOutputTopic(),

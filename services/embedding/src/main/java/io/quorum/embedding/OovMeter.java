@@ -2,6 +2,7 @@ package io.quorum.embedding;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quorum.shared.metrics.Metrics;
 import io.quorum.text.OovStats;
 
 /**
@@ -17,11 +18,11 @@ final class OovMeter {
     private long retiredEmpty;
 
     OovMeter(String embedder, MeterRegistry meters) {
-        FunctionCounter.builder("quorum.embedder.tokens", this, OovMeter::tokens).tag("embedder", embedder)
+        FunctionCounter.builder(Metrics.EMBEDDER_TOKENS, this, OovMeter::tokens).tag(Metrics.TAG_EMBEDDER, embedder)
                 .description("Word tokens seen by vocabulary-based embedders").register(meters);
-        FunctionCounter.builder("quorum.embedder.oov.tokens", this, OovMeter::unknownTokens).tag("embedder", embedder)
+        FunctionCounter.builder(Metrics.EMBEDDER_OOV_TOKENS, this, OovMeter::unknownTokens).tag(Metrics.TAG_EMBEDDER, embedder)
                 .description("Word tokens without a vector (skipped)").register(meters);
-        FunctionCounter.builder("quorum.embedder.oov.texts", this, OovMeter::textsWithoutKnownTokens).tag("embedder", embedder)
+        FunctionCounter.builder(Metrics.EMBEDDER_OOV_TEXTS, this, OovMeter::textsWithoutKnownTokens).tag(Metrics.TAG_EMBEDDER, embedder)
                 .description("Texts without any known token (embedded as the zero vector)").register(meters);
     }
 

@@ -201,7 +201,8 @@ final class TextEmbedding {
 
     private void checkText(String text, String field) throws InvalidEventException {
         if (isBlank(text)) {
-            throw new InvalidEventException(RejectReason.EMPTY_TEXT, "field '" + field + "' is empty or whitespace");
+            throw new InvalidEventException(RejectReason.EMPTY_TEXT, "field '" + field
+                    + "' has no visible character (empty, whitespace, control or format characters only)");
         }
         if (text.length() > maxChars) { // UTF-16 units >= code points: the exact count only near the limit
             int chars = text.codePointCount(0, text.length());
@@ -213,13 +214,15 @@ final class TextEmbedding {
     }
 
     /**
-     * No visible content: only whitespace, Unicode space separators (no-break spaces included) and format characters
-     * (zero-width spaces and joiners, byte-order marks), which {@link String#isBlank()} lets through.
+     * No visible content: only whitespace, Unicode space separators (no-break spaces included), control characters
+     * (NUL, BEL, ESC, DEL...) and format characters (zero-width spaces and joiners, byte-order marks), which
+     * {@link String#isBlank()} lets through.
      */
     static boolean isBlank(String text) {
         for (int i = 0; i < text.length(); ) {
             int c = text.codePointAt(i);
-            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && Character.getType(c) != Character.FORMAT) {
+            int type = Character.getType(c);
+            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && type != Character.FORMAT && type != Character.CONTROL) {
                 return false;
             }
             i += Character.charCount(c);

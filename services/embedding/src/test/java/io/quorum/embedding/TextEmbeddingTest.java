@@ -106,18 +106,24 @@ class TextEmbeddingTest {
         assertThat(TextEmbedding.isBlank("\u00A0\u2007\u202F\u200B\uFEFF \t\n\u3000")).isTrue();
         assertThat(TextEmbedding.isBlank("\u200Ba\u200B")).isFalse();
         assertThat(TextEmbedding.isBlank("😀")).isFalse();
+        assertThat(TextEmbedding.isBlank("\u0000\u0000")).isTrue();
+        assertThat(TextEmbedding.isBlank("\u0007\u001B\u007F\u0085 \u0000")).isTrue();
+        assertThat(TextEmbedding.isBlank("\u0000a")).isFalse();
         try (LoadedEmbedder e = glove()) {
             TextEmbedding logic = new TextEmbedding(10, 2, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED);
             List<InRecord> in = List.of(
                     rec(Topics.PAIRS, 0, "nbsp", Json.toBytes(PairSubmitted.of("nbsp", "\u00A0\u200B", "the city"))),
                     rec(Topics.PAIRS, 1, "emoji", Json.toBytes(PairSubmitted.of("emoji", "😀".repeat(10), "the city"))),
-                    rec(Topics.PAIRS, 2, "long", Json.toBytes(PairSubmitted.of("long", "😀".repeat(11), "the city"))));
+                    rec(Topics.PAIRS, 2, "long", Json.toBytes(PairSubmitted.of("long", "😀".repeat(11), "the city"))),
+                    rec(Topics.PAIRS, 3, "nul", "{\"schemaVersion\":1,\"pairId\":\"nul\",\"left\":\"\\u0000\\u0000\",\"right\":\"the city\"}"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             BatchResult r = logic.pairs(in, "tfidf-w2v", name -> e);
             // ten emoji are 20 UTF-16 units but ten characters: within a limit of 10
             assertThat(r.outputs()).extracting(o -> o.key()).containsExactly("emoji");
             assertThat(r.deadLetters()).extracting(d -> d.reason())
-                    .containsExactly(RejectReason.EMPTY_TEXT, RejectReason.TEXT_TOO_LONG);
+                    .containsExactly(RejectReason.EMPTY_TEXT, RejectReason.TEXT_TOO_LONG, RejectReason.EMPTY_TEXT);
             assertThat(r.deadLetters().get(1).message()).contains("has 11 characters");
+            assertThat(r.deadLetters().get(2).source().key()).isEqualTo("nul");
         }
     }
 

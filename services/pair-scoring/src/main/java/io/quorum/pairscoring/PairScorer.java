@@ -185,14 +185,11 @@ final class PairScorer {
             batch.get(i).pair().left().copyTo(left, i * d);
             batch.get(i).pair().right().copyTo(right, i * d);
         }
-        FloatTensor out;
         try {
-            out = model.session().runFloat(Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.of(left, n, d),
-                    PairScorerSpec.INPUT_RIGHT, FloatTensor.of(right, n, d)), PairScorerSpec.OUTPUT);
+            return probabilities(PairScorerSpec.score(model.session(), left, right, n, d), batch);
         } catch (OrtException e) {
             throw new IllegalStateException("inference failed: " + e.getMessage(), e);
         }
-        return probabilities(out.data(), batch);
     }
 
     private static List<float[]> probabilities(float[] data, List<Valid> batch) {

@@ -6,6 +6,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.kafka.KafkaClients;
+import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelSelector;
@@ -23,7 +25,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -46,8 +47,8 @@ public class PairScoringService {
     @Inject
     DeviceInfoGauge deviceInfo;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaClients clients;
 
     @ConfigProperty(name = "mp.messaging.incoming.pairs-in.topic", defaultValue = Topics.PAIRS_EMBEDDED)
     String inputTopic;
@@ -70,7 +71,7 @@ public class PairScoringService {
                     deviceInfo.refresh();
                     return ScoringModel.of(meta, loaded.session());
                 }, meters);
-        output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), SERVICE);
+        output = clients.output(SERVICE);
         metrics = new BatchMetrics(meters, inputTopic, config.model());
         scorer = new PairScorer(config.outputTopic());
         serving.register(manager);
@@ -84,7 +85,7 @@ public class PairScoringService {
         }
         if (config.duplicates().enabled()) {
             search = new DuplicateSearch(config.duplicates().topK());
-            duplicates = new DuplicatesRunner(bootstrapServers, config.duplicates().group(), search, output, () -> {
+            duplicates = new DuplicatesRunner(clients, config.duplicates().group(), search, output, () -> {
                 ModelManager.Lease<ScoringModel> lease = awaitModel();
                 return new DuplicatesRunner.LeasedScorer() {
                     @Override
@@ -99,9 +100,9 @@ public class PairScoringService {
                 };
             }, new BatchMetrics(meters, Topics.QUESTIONS_EMBEDDED, config.model()));
             duplicates.start();
-            io.micrometer.core.instrument.Gauge.builder("quorum.duplicates.indexed", search, DuplicateSearch::size)
+            io.micrometer.core.instrument.Gauge.builder(Metrics.DUPLICATES_INDEXED, search, DuplicateSearch::size)
                     .description("Questions in the duplicate-search index").register(meters);
-            io.micrometer.core.instrument.FunctionCounter.builder("quorum.duplicates.answered", duplicates,
+            io.micrometer.core.instrument.FunctionCounter.builder(Metrics.DUPLICATES_ANSWERED, duplicates,
                     DuplicatesRunner::answered).description("New questions answered on quorum.duplicates.found")
                     .register(meters);
         }

@@ -26,7 +26,7 @@ record ScoringModel(ModelPublished meta, OnnxSession session, int dimension, dou
 
     @Override
     public float[] score(float[] left, float[][] rights) throws ai.onnxruntime.OrtException {
-        return io.quorum.pairscoring.search.DuplicateSearch.score(session, left, rights);
+        return PairScorerSpec.scoreAgainst(session, left, rights);
     }
 
     @Override

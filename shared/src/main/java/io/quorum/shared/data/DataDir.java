@@ -31,6 +31,16 @@ public final class DataDir {
         return dir.resolve("../shared/data").normalize();
     }
 
+    /**
+     * How {@code file} is named in reports, model cards and committed results: {@code $QUORUM_DATA_DIR/<relative>}
+     * when it lies in the data directory, so no machine's absolute path is written down; else as given.
+     */
+    public static String describe(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        Path root = root();
+        return abs.startsWith(root) ? "$" + ENV + "/" + root.relativize(abs) : file.toString();
+    }
+
     /** {@code root()/relative}. */
     public static Path resolve(String relative) {
         return root().resolve(relative);

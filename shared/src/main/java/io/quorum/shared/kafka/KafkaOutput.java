@@ -11,8 +11,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Produces the outputs and dead letters of a batch with one idempotent producer, in order, and reports when all of
@@ -31,19 +29,17 @@ public final class KafkaOutput implements AutoCloseable {
     private long suppressed;
 
     /**
-     * @param config  producer config (bootstrap servers at least); reliability settings are forced
+     * @param clients the process's client factory (security settings and all)
      * @param service name written to the {@code quorum-service} header of dead letters
      */
-    public KafkaOutput(Map<String, Object> config, String service) {
-        Map<String, Object> c = new HashMap<>(config);
-        c.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
-        c.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        c.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        c.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "quorum-" + service + "-output");
-        c.put(ProducerConfig.ACKS_CONFIG, "all");
-        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        c.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        this.producer = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+    KafkaOutput(KafkaClients clients, String service) {
+        // acks=all + idempotence are forced; batching defaults apply unless the settings tune them
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        defaults.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        defaults.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        defaults.keySet().removeAll(clients.settings().values().keySet());
+        this.producer = clients.reliableProducer("output", defaults);
         this.service = service;
     }
 

@@ -36,10 +36,35 @@ public final class Metrics {
     /** Prometheus: {@code quorum_end_to_end_seconds} (histogram). Tags: topic. Input record timestamp to output send. */
     public static final String END_TO_END = "quorum.end.to.end";
 
+    /** Prometheus: {@code quorum_embedder_tokens_total}. Tags: embedder. Tokens embedded (served versions summed). */
+    public static final String EMBEDDER_TOKENS = "quorum.embedder.tokens";
+
+    /** Prometheus: {@code quorum_embedder_oov_tokens_total}. Tags: embedder. Tokens without a vector. */
+    public static final String EMBEDDER_OOV_TOKENS = "quorum.embedder.oov.tokens";
+
+    /** Prometheus: {@code quorum_embedder_oov_texts_total}. Tags: embedder. Texts with no known token at all. */
+    public static final String EMBEDDER_OOV_TEXTS = "quorum.embedder.oov.texts";
+
+    /** Prometheus: {@code quorum_duplicates_indexed}. Questions in the duplicate-search index. */
+    public static final String DUPLICATES_INDEXED = "quorum.duplicates.indexed";
+
+    /** Prometheus: {@code quorum_duplicates_answered_total}. New questions answered on {@code quorum.duplicates.found}. */
+    public static final String DUPLICATES_ANSWERED = "quorum.duplicates.answered";
+
+    /** Prometheus: {@code quorum_training_jobs_total}. Tags: outcome (published|failed|cancelled). Jobs ended. */
+    public static final String TRAINING_JOBS = "quorum.training.jobs";
+
+    /** Prometheus: {@code quorum_training_job_seconds} (timer). Wall time of training jobs. */
+    public static final String TRAINING_JOB = "quorum.training.job";
+
+    /** Prometheus: {@code quorum_training_queue}. Jobs waiting to run. */
+    public static final String TRAINING_QUEUE = "quorum.training.queue";
+
     // tag keys
     public static final String TAG_MODEL = "model";
     public static final String TAG_VERSION = "version";
     public static final String TAG_TOPIC = "topic";
     public static final String TAG_REASON = "reason";
     public static final String TAG_OUTCOME = "outcome";
+    public static final String TAG_EMBEDDER = "embedder";
 }

@@ -6,11 +6,11 @@ import io.quorum.shared.events.InvalidEventException;
 import io.quorum.shared.events.ModelEvent;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.topics.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,10 +27,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -44,31 +40,24 @@ public final class ModelRegistry implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
     private static final EventCodec<ModelEvent> CODEC = EventCodec.of(ModelEvent.class, ModelPublished.SCHEMA_VERSION);
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final String topic;
-    private final Map<String, Object> extraConfig;
     private KafkaProducer<String, byte[]> producer;
+    private KafkaProducer<String, byte[]> transactional;
 
-    public ModelRegistry(String bootstrapServers) {
-        this(bootstrapServers, Topics.MODELS, Map.of());
+    public ModelRegistry(KafkaClients clients) {
+        this(clients, Topics.MODELS);
     }
 
-    public ModelRegistry(String bootstrapServers, String topic, Map<String, Object> extraConfig) {
-        this.bootstrapServers = bootstrapServers;
+    public ModelRegistry(KafkaClients clients, String topic) {
+        this.clients = clients;
         this.topic = topic;
-        this.extraConfig = Map.copyOf(extraConfig);
     }
 
     /** Appends {@code event} to the registry topic and waits until the broker has it. */
     public synchronized void publish(ModelEvent event) {
         if (producer == null) {
-            Properties p = new Properties();
-            p.putAll(extraConfig);
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
-            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            p.put(ProducerConfig.CLIENT_ID_CONFIG, "quorum-registry-" + UUID.randomUUID());
-            producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+            producer = clients.reliableProducer("registry", Map.of());
         }
         try {
             producer.send(new ProducerRecord<>(topic, event.key(), Json.toBytes(event))).get(30, TimeUnit.SECONDS);
@@ -77,6 +66,63 @@ public final class ModelRegistry implements AutoCloseable {
             throw new IllegalStateException("interrupted while publishing " + event.key(), e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("could not publish " + event.key() + " to " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Appends {@code events} in one Kafka transaction: readers (which read committed records only) see all of them or
+     * none, so a model published with its companions never appears half-published. Throws when the transaction could
+     * not be committed; nothing of it is then visible.
+     */
+    public synchronized void publishAll(List<? extends ModelEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        if (transactional == null) {
+            KafkaProducer<String, byte[]> p = clients.reliableProducer("registry-tx",
+                    Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clients.clientId("registry-tx") + "-" + UUID.randomUUID()));
+            try {
+                p.initTransactions();
+            } catch (RuntimeException e) {
+                p.close(Duration.ofSeconds(5));
+                throw new IllegalStateException("cannot start a transaction on " + topic + ": " + e.getMessage(), e);
+            }
+            transactional = p;
+        }
+        try {
+            transactional.beginTransaction();
+            List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
+            for (ModelEvent event : events) {
+                sent.add(transactional.send(new ProducerRecord<>(topic, event.key(), Json.toBytes(event))));
+            }
+            transactional.commitTransaction();
+            for (var f : sent) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } catch (org.apache.kafka.common.errors.ProducerFencedException
+                 | org.apache.kafka.common.errors.OutOfOrderSequenceException
+                 | org.apache.kafka.common.errors.AuthorizationException e) {
+            closeTransactional();
+            throw new IllegalStateException("could not publish " + events.size() + " model events to " + topic + ": " + e, e);
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
+            try {
+                transactional.abortTransaction();
+            } catch (RuntimeException abortFailed) {
+                closeTransactional();
+            }
+            throw new IllegalStateException("could not publish " + events.size() + " model events to " + topic
+                    + " (none is visible): " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeTransactional();
+            throw new IllegalStateException("interrupted while publishing model events", e);
+        }
+    }
+
+    private void closeTransactional() {
+        if (transactional != null) {
+            transactional.close(Duration.ofSeconds(5));
+            transactional = null;
         }
     }
 
@@ -251,14 +297,8 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     private KafkaConsumer<String, byte[]> newConsumer() {
-        Properties p = new Properties();
-        p.putAll(extraConfig);
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "quorum-registry-reader-" + UUID.randomUUID());
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        return clients.consumer("registry-reader", Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
     }
 
     private static void sleepQuietly(long ms) {
@@ -275,5 +315,6 @@ public final class ModelRegistry implements AutoCloseable {
             producer.close(Duration.ofSeconds(5));
             producer = null;
         }
+        closeTransactional();
     }
 }

@@ -53,6 +53,50 @@ public final class PairScorerSpec {
         }
     }
 
+    /**
+     * Scores {@code n} pairs with a pair model: row {@code i} of {@code left} with row {@code i} of {@code right}, both
+     * row-major {@code [n, dim]}. The one inference call of every pair model, for serving, duplicate search,
+     * evaluation, benchmarks and training alike.
+     */
+    public static float[] score(OnnxSession session, float[] left, float[] right, int n, int dim) throws OrtException {
+        return session.runFloat(Map.of(INPUT_LEFT, FloatTensor.of(left, n, dim), INPUT_RIGHT, FloatTensor.of(right, n, dim)),
+                OUTPUT).data();
+    }
+
+    /** Scores {@code left[i]} with {@code right[i]} for every row. */
+    public static float[] score(OnnxSession session, float[][] left, float[][] right) throws OrtException {
+        if (left.length != right.length) {
+            throw new IllegalArgumentException(left.length + " left rows but " + right.length + " right rows");
+        }
+        if (left.length == 0) {
+            return new float[0];
+        }
+        int dim = left[0].length;
+        return score(session, flatten(left, dim), flatten(right, dim), left.length, dim);
+    }
+
+    /** Scores {@code left} against each row of {@code rights} (duplicate search: one question, its candidates). */
+    public static float[] scoreAgainst(OnnxSession session, float[] left, float[][] rights) throws OrtException {
+        int n = rights.length;
+        int d = left.length;
+        float[] l = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(left, 0, l, i * d, d);
+        }
+        return score(session, l, flatten(rights, d), n, d);
+    }
+
+    private static float[] flatten(float[][] rows, int dim) {
+        float[] flat = new float[rows.length * dim];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != dim) {
+                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " values, expected " + dim);
+            }
+            System.arraycopy(rows[i], 0, flat, i * dim, dim);
+        }
+        return flat;
+    }
+
     /** The checks the pair-scoring service runs before a version may serve. */
     public static void check(OnnxSession session, ModelPublished meta) throws ModelRejectedException {
         ModelSignature s = session.signature();
@@ -90,13 +134,13 @@ public final class PairScorerSpec {
             l[i] = (float) rnd.nextGaussian();
             r[i] = i < dim ? l[i] : (float) rnd.nextGaussian(); // row 0: identical sides
         }
-        FloatTensor p;
+        float[] p;
         try {
-            p = session.runFloat(Map.of(INPUT_LEFT, FloatTensor.of(l, n, dim), INPUT_RIGHT, FloatTensor.of(r, n, dim)), OUTPUT);
+            p = score(session, l, r, n, dim);
         } catch (OrtException | RuntimeException e) {
             throw new ModelRejectedException("smoke", "smoke inference failed: " + e.getMessage(), e);
         }
-        checkProbabilities(p.data(), n);
+        checkProbabilities(p, n);
     }
 
     /** A smoke inference of {@code n} rows must give {@code n} probabilities. */

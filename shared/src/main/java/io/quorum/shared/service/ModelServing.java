@@ -1,6 +1,7 @@
 package io.quorum.shared.service;
 
 import io.quarkus.runtime.ShutdownEvent;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelRegistry;
@@ -12,7 +13,6 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The models of one service: follows the registry topic once and feeds every registered {@link ModelManager}.
@@ -24,8 +24,8 @@ public class ModelServing {
     @Inject
     ModelsConfig config;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaClients clients;
 
     private final List<ModelManager<?>> managers = new CopyOnWriteArrayList<>();
     private final java.util.Set<String> optional = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -57,7 +57,7 @@ public class ModelServing {
         }
         managers.add(manager);
         if (follower == null) {
-            registry = new ModelRegistry(bootstrapServers);
+            registry = new ModelRegistry(clients);
             follower = registry.follow(this::dispatch);
         } else {
             manager.onRegistry(follower.state());

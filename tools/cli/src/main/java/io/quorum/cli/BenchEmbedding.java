@@ -72,7 +72,7 @@ final class BenchEmbedding implements Callable<Integer> {
         texts = texts.subList(0, sentences);
         ModelResolver models;
         RegistryState state;
-        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+        try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
             state = registry.snapshot(Duration.ofSeconds(30));
             models = new ModelResolver(state, connection.store(), runtime.resolve("cache/cli"));
         }
@@ -83,9 +83,9 @@ final class BenchEmbedding implements Callable<Integer> {
         out.put("sentences", sentences);
         out.put("threads", threads);
         out.put("spinWait", spinWait);
-        out.put("texts", file.toString());
+        out.put("texts", io.quorum.shared.data.DataDir.describe(file));
         List<String> topics = new ArrayList<>();
-        try (TopicAdmin admin = new TopicAdmin(connection.bootstrap())) {
+        try (TopicAdmin admin = new TopicAdmin(connection.clients())) {
             for (String name : List.of("minilm", "minilm-q")) {
                 ModelPublished meta = state.resolve(name, RegistryState.ALIAS_CHAMPION).orElseThrow(() ->
                         new IllegalStateException(name + " is not in the registry; ./quorum up publishes it"));
@@ -104,7 +104,7 @@ final class BenchEmbedding implements Callable<Integer> {
                 topics.addAll(mine);
                 admin.ensure(mine.stream().map(t -> new TopicSpec(t, 3, false, false, 3_600_000L)).toList());
                 Map<String, String> props = new LinkedHashMap<>();
-                props.put("kafka.bootstrap.servers", connection.bootstrap());
+                props.putAll(connection.serviceProperties());
                 props.put("mp.messaging.incoming.questions-in.topic", in);
                 props.put("mp.messaging.incoming.questions-in.group.id", "bench-" + run + "-" + name);
                 props.put("mp.messaging.incoming.pairs-in.topic", unusedPairs);
@@ -118,7 +118,7 @@ final class BenchEmbedding implements Callable<Integer> {
                 props.put("quorum.inference.spin-wait", Boolean.toString(spinWait));
                 props.put("quorum.models.store-dir", connection.store().root().toString());
                 props.put("quorum.models.cache-dir", runtime.resolve("cache/bench").toAbsolutePath().toString());
-                Flow flow = new Flow(connection.bootstrap());
+                Flow flow = new Flow(connection.clients());
                 double viaService;
                 try (ServiceProcess svc = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
                         runtime.resolve("logs/bench-embedding-" + name + ".log"), Duration.ofSeconds(180))) {
@@ -151,7 +151,7 @@ final class BenchEmbedding implements Callable<Integer> {
                 out.put(name.equals("minilm") ? "fp32" : "int8", r);
             }
         } finally {
-            try (TopicAdmin admin = new TopicAdmin(connection.bootstrap())) {
+            try (TopicAdmin admin = new TopicAdmin(connection.clients())) {
                 admin.admin().deleteTopics(topics);
             }
         }

@@ -3,9 +3,9 @@ package io.quorum.cli;
 import io.quorum.shared.events.FloatVector;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.PairEmbedded;
-import io.quorum.shared.inference.FloatTensor;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelRegistry;
@@ -67,10 +67,10 @@ final class BenchPairs implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String bootstrap = connection.bootstrap();
+        KafkaClients clients = connection.clients();
         FileSystemModelStore store = connection.store();
         ModelPublished model;
-        try (ModelRegistry registry = new ModelRegistry(bootstrap)) {
+        try (ModelRegistry registry = new ModelRegistry(clients)) {
             model = registry.snapshot(Duration.ofSeconds(30)).resolve(PairScorerSpec.MODEL_NAME, RegistryState.ALIAS_CHAMPION)
                     .orElseThrow(() -> new IllegalStateException("no pair-scorer champion: run ./quorum up (it publishes the "
                             + "default) or ./quorum train pair-scorer"));
@@ -117,13 +117,13 @@ final class BenchPairs implements Callable<Integer> {
         String scored1 = Topics.BENCH_PREFIX + run + ".single.pairs.scored";
         int partitions = Topics.spec(Topics.PAIRS_EMBEDDED).orElseThrow().partitions();
         List<String> benchTopics = List.of(raw, in, scored, Topics.dlq(in), in1, scored1, Topics.dlq(in1));
-        try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
+        try (TopicAdmin admin = new TopicAdmin(clients)) {
             admin.awaitCluster(Duration.ofSeconds(30));
             List<TopicSpec> specs = benchTopics.stream()
                     .map(t -> new TopicSpec(t, partitions, false, false, 3_600_000L)).toList();
             admin.ensure(specs);
             try {
-                Flow flow = new Flow(bootstrap);
+                Flow flow = new Flow(clients);
                 warmUp(flow, raw, raw, "warm-", payloads);
                 CpuMeter rawCpu = CpuMeter.start(null);
                 Flow.Result rawResult = flow.run(raw, raw, "raw-", payloads, 0, Duration.ofSeconds(600));
@@ -133,7 +133,7 @@ final class BenchPairs implements Callable<Integer> {
                 out.put("rawKafka", rawOut);
                 log("raw Kafka produce+consume: %.0f records/s", rawResult.perSecond());
 
-                Map<String, String> props = serviceProperties(bootstrap, store, in, scored, model.version(), run);
+                Map<String, String> props = serviceProperties(store, in, scored, model.version(), run);
                 Flow.Result e2e;
                 Map<String, Object> e2eCpu;
                 Map<String, Object> latency;
@@ -158,7 +158,7 @@ final class BenchPairs implements Callable<Integer> {
                 out.put("endToEnd", e2eOut);
                 out.put("latencyAtHalfMax", latency);
 
-                Map<String, String> perRecordProps = serviceProperties(bootstrap, store, in1, scored1, model.version(), run);
+                Map<String, String> perRecordProps = serviceProperties(store, in1, scored1, model.version(), run);
                 perRecordProps.put("quorum.pair-scoring.max-batch-size", "1");
                 perRecordProps.put("mp.messaging.incoming.pairs-in.group.id", "bench-" + run + "-per-record");
                 Flow.Result single;
@@ -217,10 +217,10 @@ final class BenchPairs implements Callable<Integer> {
         }
     }
 
-    private Map<String, String> serviceProperties(String bootstrap, FileSystemModelStore store, String in, String out,
+    private Map<String, String> serviceProperties(FileSystemModelStore store, String in, String out,
                                                   int version, String run) {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("kafka.bootstrap.servers", bootstrap);
+        p.putAll(connection.serviceProperties());
         p.put("mp.messaging.incoming.pairs-in.topic", in);
         p.put("mp.messaging.incoming.pairs-in.group.id", "bench-" + run + "-batched");
         p.put("quorum.pair-scoring.output-topic", out);
@@ -239,17 +239,15 @@ final class BenchPairs implements Callable<Integer> {
             l[i] = (float) rnd.nextGaussian();
             r[i] = (float) rnd.nextGaussian();
         }
-        Map<String, FloatTensor> inputs = Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.of(l, batch, dim),
-                PairScorerSpec.INPUT_RIGHT, FloatTensor.of(r, batch, dim));
         long warm = System.nanoTime() + 500_000_000L;
         while (System.nanoTime() < warm) {
-            session.runFloat(inputs, PairScorerSpec.OUTPUT);
+            PairScorerSpec.score(session, l, r, batch, dim);
         }
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         long pairs = 0;
         while (System.nanoTime() < end) {
-            session.runFloat(inputs, PairScorerSpec.OUTPUT);
+            PairScorerSpec.score(session, l, r, batch, dim);
             pairs += batch;
         }
         return pairs / ((System.nanoTime() - start) / 1e9);

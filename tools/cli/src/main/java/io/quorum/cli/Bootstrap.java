@@ -37,7 +37,7 @@ final class Bootstrap implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+        try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
             RegistryState state = registry.snapshot(Duration.ofSeconds(30));
             ModelPublisher publisher = new ModelPublisher(connection.store(), registry);
             for (Embedders.Bundled b : Embedders.Bundled.values()) {

@@ -11,6 +11,7 @@ import io.quorum.shared.events.PairSubmitted;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.PairAlignerSpec;
@@ -29,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -38,14 +38,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -113,7 +108,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no labelled pairs in " + data);
         }
         ModelResolver models;
-        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+        try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
             models = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(), runtime.resolve("cache/cli"));
         }
         ModelPublished scorer = models.pairModel(model, modelVersion, embedder);
@@ -192,8 +187,7 @@ final class EvalCommand implements Callable<Integer> {
                     System.arraycopy(vec.get(pairs.get(from + i).left()), 0, l, i * d, d);
                     System.arraycopy(vec.get(pairs.get(from + i).right()), 0, r, i * d, d);
                 }
-                float[] probs = s.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, io.quorum.shared.inference.FloatTensor.of(l, n, d),
-                        PairScorerSpec.INPUT_RIGHT, io.quorum.shared.inference.FloatTensor.of(r, n, d)), PairScorerSpec.OUTPUT).data();
+                float[] probs = PairScorerSpec.score(s, l, r, n, d);
                 for (int i = 0; i < n; i++) {
                     p[from + i] = probs[i];
                 }
@@ -233,11 +227,9 @@ final class EvalCommand implements Callable<Integer> {
     private void viaKafka(List<LabeledPair> pairs, String embedderName, double[] p, double[] thresholds,
                           Map<String, Integer> served, Map<String, Double> servedThresholds) throws Exception {
         String run = "eval-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        Properties cp = new Properties();
-        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrap());
-        cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
+        KafkaClients clients = connection.clients();
+        try (KafkaConsumer<String, byte[]> c = clients.consumer("eval-reader", Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
             List<TopicPartition> parts = new ArrayList<>(c.partitionsFor(Topics.PAIRS_SCORED, Duration.ofSeconds(15)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList());
             // a pair either service cannot process is dead-lettered: watch both DLQs to fail at once with the reason
@@ -251,10 +243,7 @@ final class EvalCommand implements Callable<Integer> {
             c.assign(parts);
             c.seekToEnd(parts);
             parts.forEach(c::position);
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrap());
-            pp.put(ProducerConfig.ACKS_CONFIG, "all");
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, byte[]> producer = clients.reliableProducer("eval-writer", Map.of())) {
                 for (int i = 0; i < pairs.size(); i++) {
                     LabeledPair lp = pairs.get(i);
                     PairSubmitted s = new PairSubmitted(PairSubmitted.SCHEMA_VERSION, run + i, lp.leftId(), lp.left(),

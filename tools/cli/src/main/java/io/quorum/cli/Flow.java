@@ -1,13 +1,13 @@
 package io.quorum.cli;
 
 import io.quorum.shared.kafka.DeadLetter;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import java.util.UUID;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,10 +21,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Sends keyed records to one topic and waits for one answer per key on another (or the same) topic, recording
@@ -36,10 +32,10 @@ final class Flow {
     record Result(int records, double seconds, double perSecond, long[] latenciesNanos) {
     }
 
-    private final String bootstrap;
+    private final KafkaClients clients;
 
-    Flow(String bootstrap) {
-        this.bootstrap = bootstrap;
+    Flow(KafkaClients clients) {
+        this.clients = clients;
     }
 
     /**
@@ -56,12 +52,8 @@ final class Flow {
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread reader = new Thread(() -> {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "quorum-bench-reader-" + UUID.randomUUID());
-            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<String, byte[]> c = clients.consumer("bench-reader", Map.of(
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
                 List<TopicPartition> parts = new ArrayList<>(c.partitionsFor(out, Duration.ofSeconds(15)).stream()
                         .map(i -> new TopicPartition(out, i.partition())).toList());
                 // a service under test dead-letters what it cannot process: watch its DLQ to fail fast with the reason
@@ -101,13 +93,8 @@ final class Flow {
         }, "bench-reader");
         reader.start();
         assigned.await();
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "quorum-bench-writer-" + UUID.randomUUID());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = clients.producer("bench-writer", Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024))) {
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 if (ratePerSecond > 0) {

@@ -38,7 +38,7 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+        try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
             RegistryState state = registry.snapshot(Duration.ofSeconds(30));
             if (json) {
                 List<Map<String, Object>> out = new ArrayList<>();
@@ -102,7 +102,7 @@ final class ModelsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+            try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
                 RegistryState state = registry.snapshot(Duration.ofSeconds(30));
                 RegistryState.ModelHistory h = state.model(name).orElseThrow(() ->
                         new IllegalArgumentException("no model named '" + name + "'"));
@@ -136,7 +136,7 @@ final class ModelsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+            try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
                 List<ModelStore.Artifact> extra = artifacts.stream()
                         .map(p -> new ModelStore.Artifact(p.getFileName().toString(), p)).toList();
                 ModelPublished p = new ModelPublisher(connection.store(), registry).publish(new ModelPublisher.Request(

@@ -28,7 +28,7 @@ final class PromoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+        try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
             int v = version != null ? version : registry.snapshot(Duration.ofSeconds(30)).model(name)
                     .flatMap(RegistryState.ModelHistory::latest)
                     .orElseThrow(() -> new IllegalArgumentException("no model named '" + name + "'")).version();

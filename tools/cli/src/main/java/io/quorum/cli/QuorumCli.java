@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "quorum", mixinStandardHelpOptions = true, version = "quorum 0.1.0",
         description = "Quorum command-line tools (the ./quorum script calls these).",
         subcommands = {TopicsCommand.class, SendCommand.class, TailCommand.class, ModelsCommand.class,
-                PromoteCommand.class, RollbackCommand.class, BenchCommand.class, TrainCommand.class, JobsCommand.class, EvalCommand.class})
+                PromoteCommand.class, RollbackCommand.class, BenchCommand.class, TrainCommand.class, JobsCommand.class, EvalCommand.class,
+                ChaosCommand.class})
 public final class QuorumCli implements Runnable {
 
     @CommandLine.Spec

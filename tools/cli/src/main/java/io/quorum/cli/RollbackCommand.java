@@ -25,7 +25,7 @@ final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ModelRegistry registry = new ModelRegistry(connection.bootstrap())) {
+        try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
             RegistryState.ModelHistory h = registry.snapshot(Duration.ofSeconds(30)).model(name)
                     .orElseThrow(() -> new IllegalArgumentException("no model named '" + name + "'"));
             int target = version != null ? version : previousChampion(h);

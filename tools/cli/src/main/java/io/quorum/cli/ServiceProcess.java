@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A Quorum service started as its own JVM (by benchmarks), ready when {@code /q/health/ready} says so. */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
@@ -25,7 +25,7 @@ final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> properties, Path log, Duration timeout)
+    public static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> properties, Path log, Duration timeout)
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("service jar " + jar + " is missing; build with ./mvnw -DskipTests package");
@@ -59,7 +59,7 @@ final class ServiceProcess implements AutoCloseable {
         return sp;
     }
 
-    boolean ready() {
+    public boolean ready() {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL()
                     .openConnection();
@@ -71,7 +71,7 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -92,7 +92,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** The service's OS process (its CPU time, for benchmarks). */
-    ProcessHandle handle() {
+    public ProcessHandle handle() {
         return process.toHandle();
     }
 

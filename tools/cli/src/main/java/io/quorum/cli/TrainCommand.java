@@ -10,20 +10,14 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,10 +70,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingRequested req = new TrainingRequested(TrainingRequested.SCHEMA_VERSION, id, job, params, seed, "cli",
                 System.currentTimeMillis());
         try (KafkaConsumer<String, byte[]> progress = progressReader()) {
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrap());
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, byte[]> producer = connection.clients().reliableProducer("train", Map.of())) {
                 producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTED, id, Json.toBytes(req))).get();
             }
             System.err.println("requested " + job + " as job " + id + (params.isEmpty() ? "" : " with " + params));
@@ -92,10 +83,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private KafkaConsumer<String, byte[]> progressReader() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrap());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> c = connection.clients().consumer("train-progress",
+                Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         List<TopicPartition> parts = c.partitionsFor(Topics.TRAINING_PROGRESS, Duration.ofSeconds(15)).stream()
                 .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
         c.assign(parts);

@@ -4,8 +4,6 @@ import ai.onnxruntime.OrtException;
 import io.quorum.shared.events.DuplicatesFound;
 import io.quorum.shared.events.QuestionEmbedded;
 import io.quorum.shared.events.RejectReason;
-import io.quorum.shared.inference.FloatTensor;
-import io.quorum.shared.model.PairScorerSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -123,21 +121,6 @@ public final class DuplicateSearch implements AutoCloseable {
 
     private QuestionIndex indexFor(String embedder, int dim) {
         return indexes.computeIfAbsent((embedder == null ? "?" : embedder) + "/" + dim, k -> new QuestionIndex(dim));
-    }
-
-    /** Scores {@code left} against each row of {@code rights} with a pair-scorer session. */
-    public static float[] score(io.quorum.shared.inference.OnnxSession session, float[] left, float[][] rights)
-            throws OrtException {
-        int n = rights.length;
-        int d = left.length;
-        float[] l = new float[n * d];
-        float[] r = new float[n * d];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(left, 0, l, i * d, d);
-            System.arraycopy(rights[i], 0, r, i * d, d);
-        }
-        return session.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.of(l, n, d),
-                PairScorerSpec.INPUT_RIGHT, FloatTensor.of(r, n, d)), PairScorerSpec.OUTPUT).data();
     }
 
     @Override

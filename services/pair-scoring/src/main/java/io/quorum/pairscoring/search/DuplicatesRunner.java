@@ -9,6 +9,7 @@ import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.kafka.OutRecord;
 import io.quorum.shared.topics.Topics;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -27,8 +27,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,7 +51,7 @@ public final class DuplicatesRunner implements AutoCloseable {
         void close();
     }
 
-    private final String bootstrap;
+    private final KafkaClients clients;
     private final String groupId;
     private final DuplicateSearch search;
     private final KafkaOutput output;
@@ -65,10 +63,10 @@ public final class DuplicatesRunner implements AutoCloseable {
     private volatile boolean replayed;
     private volatile long answered;
 
-    public DuplicatesRunner(String bootstrap, String groupId, DuplicateSearch search, KafkaOutput output,
+    public DuplicatesRunner(KafkaClients clients, String groupId, DuplicateSearch search, KafkaOutput output,
                             Supplier<LeasedScorer> scorers, BatchMetrics metrics) {
         this.metrics = metrics;
-        this.bootstrap = bootstrap;
+        this.clients = clients;
         this.groupId = groupId;
         this.search = search;
         this.output = output;
@@ -247,13 +245,8 @@ public final class DuplicatesRunner implements AutoCloseable {
     }
 
     private KafkaConsumer<String, byte[]> newConsumer() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + ProcessHandle.current().pid());
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        return clients.consumer("duplicate-search", Map.of(ConsumerConfig.GROUP_ID_CONFIG, groupId,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500));
     }
 
     private static void sleep(long ms) {

@@ -61,7 +61,7 @@ class DuplicateSearchTest {
                 }
 
                 public float[] score(float[] left, float[][] rights) throws OrtException {
-                    return DuplicateSearch.score(s, left, rights);
+                    return io.quorum.shared.model.PairScorerSpec.scoreAgainst(s, left, rights);
                 }
             };
             Random r = new Random(1);

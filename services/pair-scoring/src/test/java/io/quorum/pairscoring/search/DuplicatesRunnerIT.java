@@ -22,21 +22,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,15 +64,13 @@ class DuplicatesRunnerIT {
             }
 
             public float[] score(float[] left, float[][] rights) throws OrtException {
-                return DuplicateSearch.score(s, left, rights);
+                return io.quorum.shared.model.PairScorerSpec.scoreAgainst(s, left, rights);
             }
         };
     }
 
     private static KafkaProducer<String, byte[]> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        return TestKafka.clients().producer("it", Map.of());
     }
 
     private static RecordMetadata send(KafkaProducer<String, byte[]> producer, int partition, String key, byte[] value)
@@ -111,10 +103,7 @@ class DuplicatesRunnerIT {
             }
         }
         // the group had answered all of that before "the restart"
-        Properties cp = new Properties();
-        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-        cp.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c = TestKafka.clients().consumer("it", Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
             c.commitSync(answeredBefore);
         }
 
@@ -139,8 +128,8 @@ class DuplicatesRunnerIT {
              TopicReader dlq = TopicReader.fromBeginning(Topics.dlq(Topics.QUESTIONS_EMBEDDED));
              OnnxSession session = DuplicateSearchTest.cosineScorer();
              DuplicateSearch search = new DuplicateSearch(5);
-             KafkaOutput output = new KafkaOutput(Map.of("bootstrap.servers", TestKafka.bootstrapServers()), "it");
-             DuplicatesRunner runner = new DuplicatesRunner(TestKafka.bootstrapServers(), group, search, output, () ->
+             KafkaOutput output = TestKafka.clients().output("it");
+             DuplicatesRunner runner = new DuplicatesRunner(TestKafka.clients(), group, search, output, () ->
                      new DuplicatesRunner.LeasedScorer() {
                          public DuplicateSearch.Scorer scorer() {
                              return cosine(session);

@@ -6,6 +6,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.kafka.OutRecord;
 import io.quorum.shared.model.FileSystemModelStore;
@@ -31,8 +32,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /** Owns the job runner: its catalog, model store, registry, progress topic, labelled data and retrain trigger. */
@@ -50,8 +49,8 @@ public class TrainerService {
     @Inject
     MeterRegistry meters;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaClients clients;
 
     private KafkaOutput output;
     private ModelRegistry registry;
@@ -61,8 +60,8 @@ public class TrainerService {
     private RetrainTrigger retrain;
 
     void onStart(@Observes StartupEvent ev) {
-        output = new KafkaOutput(Map.of("bootstrap.servers", bootstrapServers), "trainer");
-        registry = new ModelRegistry(bootstrapServers);
+        output = clients.output("trainer");
+        registry = new ModelRegistry(clients);
         Path data = config.dataDir().filter(s -> !s.isBlank()).map(Path::of).orElse(DataDir.root());
         FileSystemModelStore store = new FileSystemModelStore(Path.of(models.storeDir()));
         Path cache = Path.of(models.cacheDir()).resolve("trainer");

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The build's layering rules, checked on every module's compiled main classes ({@code */target/classes}; this module
+ * The build's layering rules, checked on every module's compiled main classes (each module's {@code target/classes}; this module
  * builds last): {@code shared} is the base and uses nothing of Quorum; {@code text} and {@code training} are libraries
  * on top of it; services use the libraries and never each other; tools use libraries, never services; no main code
  * uses the test fixtures; and no package cycle anywhere. A new service copies this house, so a rule broken here is
@@ -42,7 +42,7 @@ class LayeringTest {
         try (Stream<Path> s = Files.walk(root, 4)) {
             dirs = s.filter(p -> p.endsWith(Path.of("target", "classes")) && Files.isDirectory(p.resolve("io/quorum"))).toList();
         }
-        assertThat(dirs).as("compiled modules under " + root).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(dirs).as("compiled modules under " + root).hasSizeGreaterThanOrEqualTo(7);
         main = new ClassFileImporter().importPaths(dirs);
         assertThat(main).as("imported classes").hasSizeGreaterThan(200);
     }

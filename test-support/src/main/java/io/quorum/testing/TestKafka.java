@@ -27,7 +27,7 @@ public final class TestKafka {
                 default -> ContainerKafkaBroker.dockerAvailable();
             };
             KafkaBroker b = container ? ContainerKafkaBroker.start() : EmbeddedKafkaBroker.start();
-            try (TopicAdmin admin = new TopicAdmin(clientsOf(b))) {
+            try (TopicAdmin admin = clientsOf(b).topicAdmin()) {
                 admin.awaitCluster(Duration.ofSeconds(60));
                 admin.ensure(Topics.all());
             } catch (Exception e) {

@@ -3,6 +3,7 @@ package io.quorum.shared.kafka;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.quorum.shared.topics.TopicAdmin;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -134,6 +135,11 @@ public final class KafkaClients {
         c.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         c.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         return c;
+    }
+
+    /** Topic management (create, grow, replication) on this cluster. */
+    public TopicAdmin topicAdmin() {
+        return new TopicAdmin(admin("topics"));
     }
 
     /** The batch output of a service: one idempotent producer for its outputs and dead letters. */

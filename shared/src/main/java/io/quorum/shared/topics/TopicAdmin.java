@@ -1,6 +1,5 @@
 package io.quorum.shared.topics;
 
-import io.quorum.shared.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -40,8 +39,9 @@ public final class TopicAdmin implements AutoCloseable {
 
     private final Admin admin;
 
-    public TopicAdmin(KafkaClients clients) {
-        this.admin = clients.admin("topics");
+    /** Manages topics through {@code admin}, which it closes; {@code KafkaClients.topicAdmin()} builds one. */
+    public TopicAdmin(Admin admin) {
+        this.admin = admin;
     }
 
     /** Blocks until the cluster answers, or throws after {@code timeout}. */

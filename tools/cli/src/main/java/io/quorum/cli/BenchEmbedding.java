@@ -85,7 +85,7 @@ final class BenchEmbedding implements Callable<Integer> {
         out.put("spinWait", spinWait);
         out.put("texts", io.quorum.shared.data.DataDir.describe(file));
         List<String> topics = new ArrayList<>();
-        try (TopicAdmin admin = new TopicAdmin(connection.clients())) {
+        try (TopicAdmin admin = connection.clients().topicAdmin()) {
             for (String name : List.of("minilm", "minilm-q")) {
                 ModelPublished meta = state.resolve(name, RegistryState.ALIAS_CHAMPION).orElseThrow(() ->
                         new IllegalStateException(name + " is not in the registry; ./quorum up publishes it"));
@@ -151,7 +151,7 @@ final class BenchEmbedding implements Callable<Integer> {
                 out.put(name.equals("minilm") ? "fp32" : "int8", r);
             }
         } finally {
-            try (TopicAdmin admin = new TopicAdmin(connection.clients())) {
+            try (TopicAdmin admin = connection.clients().topicAdmin()) {
                 admin.admin().deleteTopics(topics);
             }
         }

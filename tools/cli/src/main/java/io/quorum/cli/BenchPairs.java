@@ -117,7 +117,7 @@ final class BenchPairs implements Callable<Integer> {
         String scored1 = Topics.BENCH_PREFIX + run + ".single.pairs.scored";
         int partitions = Topics.spec(Topics.PAIRS_EMBEDDED).orElseThrow().partitions();
         List<String> benchTopics = List.of(raw, in, scored, Topics.dlq(in), in1, scored1, Topics.dlq(in1));
-        try (TopicAdmin admin = new TopicAdmin(clients)) {
+        try (TopicAdmin admin = clients.topicAdmin()) {
             admin.awaitCluster(Duration.ofSeconds(30));
             List<TopicSpec> specs = benchTopics.stream()
                     .map(t -> new TopicSpec(t, partitions, false, false, 3_600_000L)).toList();

@@ -67,7 +67,7 @@ final class ChaosCommand implements Callable<Integer> {
         out.put("benchmark", "chaos");
         out.put("startedAt", Instant.now().toString());
         out.put("system", system.describe());
-        try (TopicAdmin admin = new TopicAdmin(connection.clients())) {
+        try (TopicAdmin admin = connection.clients().topicAdmin()) {
             out.put("pairsTopicReplicasInSync", admin.inSync(Topics.PAIRS));
         }
         out.put("pairsPerScenario", pairs);

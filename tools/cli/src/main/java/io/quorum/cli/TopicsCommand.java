@@ -42,7 +42,7 @@ final class TopicsCommand implements Callable<Integer> {
         Replication env = Replication.fromEnvironment(System.getenv());
         Replication replication = new Replication(replicationFactor != null ? replicationFactor : env.factor(),
                 minInsync != null ? minInsync : env.minInsync());
-        try (TopicAdmin admin = new TopicAdmin(connection.clients())) {
+        try (TopicAdmin admin = connection.clients().topicAdmin()) {
             admin.awaitCluster(Duration.ofSeconds(waitSeconds));
             List<TopicSpec> specs = Topics.all(partitions);
             if (action.equals("list")) {

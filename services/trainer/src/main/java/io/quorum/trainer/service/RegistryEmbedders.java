@@ -7,7 +7,7 @@ import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.text.Embedders;
-import io.quorum.trainer.data.EmbedderResolver;
+import io.quorum.training.data.EmbedderResolver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

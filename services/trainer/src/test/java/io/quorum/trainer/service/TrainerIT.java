@@ -25,7 +25,7 @@ import io.quorum.text.EmbedderPublishing;
 import io.quorum.text.Embedders;
 import io.quorum.text.MiniLmEmbedder;
 import io.quorum.text.PairAlignment;
-import io.quorum.trainer.jobs.MiniLmSiameseJob;
+import io.quorum.training.jobs.MiniLmSiameseJob;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import java.net.URI;

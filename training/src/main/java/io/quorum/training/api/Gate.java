@@ -33,7 +33,7 @@ public record Gate(List<Threshold> thresholds) {
      * of an aligner. A candidate that differs from the champion in one of them would not fit what the serving services
      * send it, so it is never promoted automatically: the embedding service has to be switched first.
      */
-    public static final List<String> SERVING_CONTRACT = List.of(PairScorerSpec.META_EMBEDDER, "dimension",
+    public static final List<String> SERVING_CONTRACT = List.of(PairScorerSpec.META_EMBEDDER, ModelProperties.DIMENSION,
             PairAlignerSpec.META_FEATURES);
 
     /**

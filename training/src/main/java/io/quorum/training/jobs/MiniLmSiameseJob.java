@@ -18,6 +18,7 @@ import io.quorum.training.api.Gate;
 import io.quorum.training.api.JobContext;
 import io.quorum.training.api.JobFailedException;
 import io.quorum.training.api.JobParams;
+import io.quorum.training.api.ModelProperties;
 import io.quorum.training.api.TrainedModel;
 import io.quorum.training.api.TrainingJob;
 import io.quorum.training.data.EmbedderResolver;
@@ -26,6 +27,9 @@ import io.quorum.training.export.Dl4jOnnxExporter;
 import io.quorum.training.export.Parity;
 import io.quorum.training.finetune.CosineHeadOnnx;
 import io.quorum.training.finetune.MiniLmFineTuner;
+import io.quorum.training.steps.LogisticRegression;
+import io.quorum.training.steps.PairParams;
+import io.quorum.training.steps.PairSplits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +40,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Job {@code minilm-siamese}: fine-tunes the top layers of MiniLM as a Siamese network on labelled pairs (both sides
@@ -56,8 +58,11 @@ public final class MiniLmSiameseJob implements TrainingJob {
     public static final String DEFAULT_ALIGN_MODEL = "pair-aligner-ft";
     /** Share of the non-validation rows held out of fine-tuning to fit the {@code align} head on. */
     static final double ALIGN_DEV = 0.2;
-    /** Passes of the {@code align} head's regression over its rows (a few hundred rows: converges in this many). */
-    static final int ALIGN_EPOCHS = 300;
+    /**
+     * The {@code align} head's regression: 300 passes over its rows (a few hundred rows: converges in this many),
+     * minibatches of 128, Adam at 0.01, L2 1e-3.
+     */
+    static final LogisticRegression.Settings ALIGN_HEAD = new LogisticRegression.Settings(300, 128, 0.01, 1e-3);
     /** Sentences compared between SameDiff and the exported encoder. */
     private static final int PARITY_TEXTS = 48;
 
@@ -95,14 +100,14 @@ public final class MiniLmSiameseJob implements TrainingJob {
         p.put("batch", "16 - pairs per step");
         p.put("lr", "0.00004 - Adam learning rate of the transformer weights (the head's is 30x)");
         p.put("max-tokens", "128 - word pieces kept per text while training");
-        PairScorerJob.splitAndGateParameters(p, "threshold calibration (with the training rows); with head=align"
+        PairParams.declare(p, "threshold calibration (with the training rows); with head=align"
                 + " the rows the head is fitted and calibrated on, default " + ALIGN_DEV);
         return p;
     }
 
     @Override
     public Gate gate(JobParams params) throws JobFailedException {
-        return PairScorerJob.pairGate(params);
+        return PairParams.gate(params);
     }
 
     @Override
@@ -123,9 +128,9 @@ public final class MiniLmSiameseJob implements TrainingJob {
         } catch (IllegalArgumentException e) {
             throw new JobFailedException(e.getMessage());
         }
-        int[][] split = PairScorerJob.splitIndices(pairs.size(), p, ctx.seed(), align ? ALIGN_DEV : 0.1);
-        List<LabeledPair> train = Arrays.stream(split[0]).mapToObj(pairs::get).toList();
-        int[] calibration = IntStream.concat(Arrays.stream(split[0]), Arrays.stream(split[1])).toArray();
+        PairSplits split = PairSplits.of(pairs.size(), p, ctx.seed(), align ? ALIGN_DEV : PairSplits.DEFAULT_DEV);
+        List<LabeledPair> train = Arrays.stream(split.train()).mapToObj(pairs::get).toList();
+        int[] calibration = split.trainAndDev();
 
         Path work;
         byte[] baseOnnx;
@@ -150,7 +155,7 @@ public final class MiniLmSiameseJob implements TrainingJob {
             byte[] encoderOnnx;
             MiniLmFineTuner.Head head;
             double encoderParity;
-            List<String> parityTexts = parityTexts(pairs, split[2]);
+            List<String> parityTexts = parityTexts(pairs, split.validation());
             float[][] tuned;
             try (MiniLmFineTuner tuner = new MiniLmFineTuner(baseOnnx, tokenizerFile, settings)) {
                 long t0 = System.nanoTime();
@@ -167,10 +172,10 @@ public final class MiniLmSiameseJob implements TrainingJob {
                 tuned = tuner.embed(parityTexts);
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put(Embedders.META_KIND, MiniLmEmbedder.KIND);
-                meta.put("quorum.finetuned.from", baseRef);
-                meta.put("quorum.finetuned.layers", settings.layers() + " of " + tuner.depth());
+                meta.put(ModelProperties.META_FINETUNED_FROM, baseRef);
+                meta.put(ModelProperties.META_FINETUNED_LAYERS, settings.layers() + " of " + tuner.depth());
                 if (align) {
-                    meta.put("quorum.token_vectors", "base model's layers (" + MiniLmEmbedder.TOKEN_OUTPUT + ")");
+                    meta.put(ModelProperties.META_TOKEN_VECTORS, "base model's layers (" + MiniLmEmbedder.TOKEN_OUTPUT + ")");
                 }
                 encoderOnnx = tuner.exportEncoder(meta, align);
             }
@@ -184,12 +189,12 @@ public final class MiniLmSiameseJob implements TrainingJob {
             headMeta.put(PairScorerSpec.META_EMBEDDER, encoderName);
             headMeta.put(PairScorerSpec.META_EMBEDDER_SHA256, encoderSha);
             Map<String, String> alignMeta = new LinkedHashMap<>(headMeta);
-            headMeta.put("quorum.head", "sigmoid(scale * (cos - offset))");
+            headMeta.put(ModelProperties.META_HEAD, "sigmoid(scale * (cos - offset))");
             Map<String, Double> metrics;
             Map<String, Double> alignMetrics = null;
             byte[] headOnnx;
             byte[] alignOnnx = null;
-            MultiLayerNetwork alignNet = null;
+            LogisticRegression alignHead = null;
             double alignParity = 0;
             int[] y = pairs.stream().mapToInt(LabeledPair::label).toArray();
             try (MiniLmEmbedder encoder = MiniLmEmbedder.load(encoderName, encoderDir, InferenceOptions.cpu(0))) {
@@ -200,26 +205,27 @@ public final class MiniLmSiameseJob implements TrainingJob {
                 if (align) {
                     // both heads learn their thresholds (and the regression its weights) on rows fine-tuning never saw:
                     // on the training rows the tuned cosine is overconfident
-                    calibrate = split[1];
-                    int[] rows = IntStream.concat(Arrays.stream(split[1]), Arrays.stream(split[2])).toArray();
+                    calibrate = split.dev();
+                    int[] rows = IntStream.concat(Arrays.stream(split.dev()), Arrays.stream(split.validation())).toArray();
                     float[][] x = features(encoder, pairs, rows, ctx);
                     for (int i : rows) {
                         probabilities[i] = head.probability(x[i][0]); // feature 0: the tuned encoder's sentence cosine
                     }
-                    alignNet = PairAlignerJob.fitLogistic(x, y, split[1], ALIGN_EPOCHS, 128, 0.01, 1e-3, ctx);
+                    alignHead = LogisticRegression.fit(x, y, split.dev(), ALIGN_HEAD, ctx);
                     // a logistic regression fitted to convergence is calibrated on its rows, so 0.5 is its accuracy-optimal
                     // threshold; a threshold searched on those same few hundred rows chases their noise instead
                     double t = 0.5;
-                    INDArray held = PairAlignerJob.matrix(x, split[2], null);
-                    alignMetrics = new LinkedHashMap<>(BinaryMetrics.compute(PairAlignerJob.predict(alignNet, held), select(y, split[2]), t));
-                    alignMetrics.put("head_pairs", (double) split[1].length);
+                    alignMetrics = new LinkedHashMap<>(BinaryMetrics.compute(alignHead.predict(x, split.validation()),
+                            select(y, split.validation()), t));
+                    alignMetrics.put("head_pairs", (double) split.dev().length);
                     alignMetrics.put("train_pairs", (double) train.size());
                     alignMeta.put(PairScorerSpec.META_THRESHOLD, Double.toString(t));
                     alignMeta.put(PairAlignerSpec.META_FEATURES, PairAlignment.FEATURE_SET);
-                    alignOnnx = Dl4jOnnxExporter.export(alignNet, PairAlignerSpec.INPUT, new long[] {x[split[1][0]].length},
-                            PairAlignerSpec.OUTPUT, alignMeta);
-                    alignParity = Parity.check(alignNet, alignOnnx, PairAlignerSpec.INPUT, PairAlignerSpec.OUTPUT,
-                            PairAlignerJob.matrix(x, Arrays.copyOf(split[2], Math.min(512, split[2].length)), null)).maxAbsDiff();
+                    alignOnnx = Dl4jOnnxExporter.export(alignHead.network(), PairAlignerSpec.INPUT,
+                            new long[] {x[split.dev()[0]].length}, PairAlignerSpec.OUTPUT, alignMeta);
+                    alignParity = Parity.check(alignHead.network(), alignOnnx, PairAlignerSpec.INPUT, PairAlignerSpec.OUTPUT,
+                            LogisticRegression.matrix(x, Arrays.copyOf(split.validation(), Math.min(512, split.validation().length))))
+                            .maxAbsDiff();
                 } else {
                     calibrate = calibration;
                     byte[] provisional = CosineHeadOnnx.build(MiniLmEmbedder.DIM, head, headMeta);
@@ -228,7 +234,8 @@ public final class MiniLmSiameseJob implements TrainingJob {
                     }
                 }
                 double threshold = BinaryMetrics.bestThreshold(select(probabilities, calibrate), select(y, calibrate));
-                metrics = new LinkedHashMap<>(BinaryMetrics.compute(select(probabilities, split[2]), select(y, split[2]), threshold));
+                metrics = new LinkedHashMap<>(BinaryMetrics.compute(select(probabilities, split.validation()),
+                        select(y, split.validation()), threshold));
                 metrics.put("train_pairs", (double) train.size());
                 headMeta.put(PairScorerSpec.META_THRESHOLD, Double.toString(threshold));
                 headOnnx = CosineHeadOnnx.build(MiniLmEmbedder.DIM, head, headMeta);
@@ -243,22 +250,22 @@ public final class MiniLmSiameseJob implements TrainingJob {
             Map<String, Double> gated = align ? alignMetrics : metrics;
             Map<String, String> encoderProps = new LinkedHashMap<>();
             encoderProps.put(Embedders.META_KIND, MiniLmEmbedder.KIND);
-            encoderProps.put("precision", "fp32");
-            encoderProps.put("dimension", Integer.toString(MiniLmEmbedder.DIM));
-            encoderProps.put("pooling", "masked mean, L2-normalised");
-            encoderProps.put("maxTokens", Integer.toString(MiniLmEmbedder.MAX_TOKENS));
-            encoderProps.put("source", "fine-tuned from " + baseRef + " (" + EmbedderPublishing.MINILM_SOURCE + ")");
-            encoderProps.put("pairModel", align ? alignerName + ", " + modelName : modelName);
+            encoderProps.put(ModelProperties.PRECISION, "fp32");
+            encoderProps.put(ModelProperties.DIMENSION, Integer.toString(MiniLmEmbedder.DIM));
+            encoderProps.put(ModelProperties.POOLING, "masked mean, L2-normalised");
+            encoderProps.put(ModelProperties.MAX_TOKENS, Integer.toString(MiniLmEmbedder.MAX_TOKENS));
+            encoderProps.put(ModelProperties.SOURCE, "fine-tuned from " + baseRef + " (" + EmbedderPublishing.MINILM_SOURCE + ")");
+            encoderProps.put(ModelProperties.PAIR_MODEL, align ? alignerName + ", " + modelName : modelName);
             if (align) {
-                encoderProps.put("tokenVectors", "the base model's layers (" + MiniLmEmbedder.TOKEN_OUTPUT + ")");
+                encoderProps.put(ModelProperties.TOKEN_VECTORS, "the base model's layers (" + MiniLmEmbedder.TOKEN_OUTPUT + ")");
             }
             TrainedModel encoderModel = new TrainedModel(encoderName, null, encoderOnnx, null, encoderParity, gated,
                     encoderProps, hyper, dataRef, dataHash, Map.of(MiniLmEmbedder.TOKENIZER_FILE, tokenizer),
                     List.of("SameDiff vs ONNX Runtime sentence vectors on " + parityTexts.size() + " held-out texts: max |diff| "
                             + encoderParity));
             Map<String, String> headProps = new LinkedHashMap<>(headMeta);
-            headProps.put("scale", Double.toString(head.scale()));
-            headProps.put("offset", Double.toString(head.offset()));
+            headProps.put(ModelProperties.SCALE, Double.toString(head.scale()));
+            headProps.put(ModelProperties.OFFSET, Double.toString(head.offset()));
             TrainedModel cosineModel = new TrainedModel(modelName, null, headOnnx, null, Math.max(encoderParity, headParity),
                     metrics, headProps, hyper, dataRef, dataHash, Map.of(), List.of("the head scores vectors of " + encoderName
                     + " (sha256 " + encoderSha + "), published with it"), align ? List.of() : List.of(encoderModel));
@@ -266,11 +273,11 @@ public final class MiniLmSiameseJob implements TrainingJob {
                 return cosineModel;
             }
             Map<String, String> alignProps = new LinkedHashMap<>(alignMeta);
-            alignProps.put("features", String.join(",", PairAlignment.NAMES));
-            return new TrainedModel(alignerName, alignNet, alignOnnx, null, Math.max(encoderParity, alignParity), alignMetrics,
+            alignProps.put(ModelProperties.FEATURES, String.join(",", PairAlignment.NAMES));
+            return new TrainedModel(alignerName, alignHead.network(), alignOnnx, null, Math.max(encoderParity, alignParity), alignMetrics,
                     alignProps, hyper, dataRef, dataHash, Map.of(), List.of("the head scores " + PairAlignment.FEATURE_SET
                     + " features of " + encoderName + " (sha256 " + encoderSha + "; tuned sentence cosine, base token vectors),"
-                    + " fitted on " + split[1].length + " pairs held out of fine-tuning; the cosine head " + modelName
+                    + " fitted on " + split.dev().length + " pairs held out of fine-tuning; the cosine head " + modelName
                     + " serves duplicate search and pairs without features"), List.of(encoderModel, cosineModel));
         } catch (OrtException | IOException e) {
             throw new JobFailedException("fine-tuning failed: " + e.getMessage(), e);

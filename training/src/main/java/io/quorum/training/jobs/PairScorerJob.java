@@ -7,6 +7,7 @@ import io.quorum.training.api.Gate;
 import io.quorum.training.api.JobContext;
 import io.quorum.training.api.JobFailedException;
 import io.quorum.training.api.JobParams;
+import io.quorum.training.api.ModelProperties;
 import io.quorum.training.api.TrainedModel;
 import io.quorum.training.api.TrainingJob;
 import io.quorum.training.data.GeneratedPairs;
@@ -14,6 +15,9 @@ import io.quorum.training.data.PairVectorSource;
 import io.quorum.training.data.PairVectors;
 import io.quorum.training.export.Dl4jOnnxExporter;
 import io.quorum.training.export.Parity;
+import io.quorum.training.steps.PairParams;
+import io.quorum.training.steps.PairSplits;
+import io.quorum.training.steps.PlattCalibration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,37 +96,13 @@ public final class PairScorerJob implements TrainingJob {
         p.put("l2", "0.0001 - L2 weight decay");
         p.put("embedder", "minilm - minilm, minilm-q, tfidf-w2v or mean-w2v (file data)");
         p.put("vectors", "glove - word vectors for tfidf-w2v/mean-w2v: glove (pretrained), self (trained word2vec), minilm-context (distilled from MiniLM) or a file");
-        splitAndGateParameters(p, "early stopping and threshold calibration");
+        PairParams.declare(p, "early stopping and threshold calibration");
         return p;
-    }
-
-    /**
-     * The parameters every pair model shares: data layout and rows, the validation/dev split or cross-validation fold
-     * ({@link #splitIndices}), and the promotion gate ({@link #pairGate}).
-     */
-    static void splitAndGateParameters(Map<String, String> p, String devUse) {
-        p.put("validation", "0.2 - fraction held out for the reported metrics");
-        p.put("dev", "0.1 - fraction of the rest for " + devUse);
-        p.put("min-accuracy", "0.5 - gate: lowest validation accuracy that may become champion");
-        p.put("max-logloss", "0.69 - gate: highest validation log loss that may become champion");
-        p.put("max-regression", "0.01 - gate: largest accuracy/log-loss regression against the champion");
-        p.put("format", "auto - file layout: auto, qqp or mrpc");
-        p.put("rows", "all - use only the first N rows of a file");
-        p.put("fold", "- cross-validation: use fold k (0-based) of 'folds' as validation");
-        p.put("folds", "5 - number of folds when 'fold' is given");
     }
 
     @Override
     public Gate gate(JobParams params) throws JobFailedException {
-        return pairGate(params);
-    }
-
-    /** Validation accuracy and log loss, each with an absolute bound and a largest regression against the champion. */
-    static Gate pairGate(JobParams params) throws JobFailedException {
-        double maxRegression = params.number("max-regression", 0.01);
-        return new Gate(List.of(
-                new Gate.Threshold("accuracy", true, params.number("min-accuracy", 0.5), maxRegression),
-                new Gate.Threshold("logloss", false, params.number("max-logloss", 0.69), maxRegression)));
+        return PairParams.gate(params);
     }
 
     @Override
@@ -172,7 +152,7 @@ public final class PairScorerJob implements TrainingJob {
         int epochsRun = 0;
         for (int epoch = 1; epoch <= epochs; epoch++) {
             listener.epoch(epoch);
-            int[] order = permutation(s.train.size(), shuffle);
+            int[] order = PairSplits.permutation(s.train.size(), shuffle);
             for (int from = 0; from < order.length; from += batch) {
                 int[] idx = java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + batch));
                 if (idx.length < 2) {
@@ -187,7 +167,7 @@ public final class PairScorerJob implements TrainingJob {
             }
             epochsRun = epoch;
             double[] devP = predict(net, s.dev);
-            double devLoss = BinaryMetrics.compute(devP, s.dev.labels(), 0.5).get("logloss");
+            double devLoss = BinaryMetrics.compute(devP, s.dev.labels(), 0.5).get(BinaryMetrics.LOGLOSS);
             if (!Double.isFinite(devLoss)) {
                 throw new JobFailedException("training diverged: dev log loss is " + devLoss + " after epoch " + epoch);
             }
@@ -207,11 +187,13 @@ public final class PairScorerJob implements TrainingJob {
         if (bestParams != null) {
             net.setParams(bestParams);
         }
-        double[] platt = calibrate(net, s.dev);
+        // Platt scaling on the dev split, folded into the output layer: the network itself (and its export) is calibrated
+        PlattCalibration platt = PlattCalibration.fit(predict(net, s.dev), s.dev.labels());
+        platt.foldInto(net.getLayer("out").getParam("W"), net.getLayer("out").getParam("b"));
         double threshold = BinaryMetrics.bestThreshold(predict(net, s.dev), s.dev.labels());
         Map<String, Double> metrics = new LinkedHashMap<>(BinaryMetrics.compute(predict(net, s.val), s.val.labels(), threshold));
         metrics.put("dev_logloss", bestDev);
-        metrics.put("platt_scale", platt[0]);
+        metrics.put("platt_scale", platt.scale());
         metrics.put("epochs", (double) epochsRun);
         metrics.put("train_pairs", (double) s.train.size());
 
@@ -234,73 +216,12 @@ public final class PairScorerJob implements TrainingJob {
             throw new JobFailedException("the exported model does not load in ONNX Runtime: " + e.getMessage(), e);
         }
         Map<String, String> properties = new LinkedHashMap<>(meta);
-        properties.put("dimension", Integer.toString(all.dim()));
-        properties.put("architecture", arch.toString());
+        properties.put(ModelProperties.DIMENSION, Integer.toString(all.dim()));
+        properties.put(ModelProperties.ARCHITECTURE, arch.toString());
         Map<String, String> hyper = p.used();
         hyper.put("seed", Long.toString(ctx.seed()));
         return new TrainedModel(p.string("model", PairScorerSpec.MODEL_NAME), net, onnx, null, parity, metrics, properties,
                 hyper, all.dataRef(), all.dataHash(), Map.of(), List.of());
-    }
-
-    /**
-     * Platt scaling on the dev split: fits {@code sigmoid(a * logit + c)} to the dev labels by Newton's method and folds
-     * it into the output layer ({@code W := aW, b := ab + c}), so the network itself (and its ONNX export) is calibrated.
-     * Returns {@code [a, c]}.
-     */
-    static double[] calibrate(ComputationGraph net, PairVectors dev) {
-        double[] p = predict(net, dev);
-        int n = p.length;
-        double[] z = new double[n];
-        for (int i = 0; i < n; i++) {
-            double q = Math.min(1 - 1e-7, Math.max(1e-7, p[i]));
-            z[i] = Math.log(q / (1 - q));
-        }
-        double a = 1;
-        double c = 0;
-        // a prior worth one pseudo-example pulls toward (1, 0): a separable dev split must not send a to infinity
-        double ridge = 1.0;
-        if (n < 50) {
-            return new double[] {1, 0};
-        }
-        for (int it = 0; it < 50; it++) {
-            double ga = -ridge * (a - 1);
-            double gc = -ridge * c;
-            double haa = ridge;
-            double hac = 0;
-            double hcc = ridge;
-            for (int i = 0; i < n; i++) {
-                double s = 1 / (1 + Math.exp(-(a * z[i] + c)));
-                double r = dev.labels()[i] - s;
-                double w = s * (1 - s);
-                ga += r * z[i];
-                gc += r;
-                haa += w * z[i] * z[i];
-                hac += w * z[i];
-                hcc += w;
-            }
-            double det = haa * hcc - hac * hac;
-            if (det <= 1e-12) {
-                break;
-            }
-            double da = (hcc * ga - hac * gc) / det;
-            double dc = (haa * gc - hac * ga) / det;
-            a += da;
-            c += dc;
-            if (Math.abs(da) + Math.abs(dc) < 1e-9) {
-                break;
-            }
-        }
-        if (!Double.isFinite(a) || !Double.isFinite(c) || a <= 0) {
-            return new double[] {1, 0};
-        }
-        // bounded: a sharper logistic would also magnify float32 rounding beyond the export's parity bound
-        a = Math.max(0.05, Math.min(5, a));
-        c = Math.max(-10, Math.min(10, c));
-        INDArray w = net.getLayer("out").getParam("W");
-        INDArray b = net.getLayer("out").getParam("b");
-        w.muli(a);
-        b.muli(a).addi(c);
-        return new double[] {a, c};
     }
 
     /** Probabilities for every pair of {@code v}. */
@@ -330,59 +251,11 @@ public final class PairScorerJob implements TrainingJob {
         return y;
     }
 
-    static int[] permutation(int n, Random rnd) {
-        int[] a = java.util.stream.IntStream.range(0, n).toArray();
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
-    }
-
-    /**
-     * Row indices of the train, dev and validation splits of {@code n} pairs: a seeded shuffle, or a cross-validation
-     * fold ({@code fold}/{@code folds}); the dev split is a {@code dev} fraction of the rest. Every model an ablation
-     * compares on one fold sees the same rows.
-     */
-    public static int[][] splitIndices(int n, JobParams p, long seed) throws JobFailedException {
-        return splitIndices(n, p, seed, 0.1);
-    }
-
-    /** As {@link #splitIndices(int, JobParams, long)}, with {@code defaultDev} when the parameter 'dev' is not given. */
-    public static int[][] splitIndices(int n, JobParams p, long seed, double defaultDev) throws JobFailedException {
-        int[] order = permutation(n, new Random(seed ^ 0x5eed));
-        List<Integer> valIdx = new ArrayList<>();
-        List<Integer> rest = new ArrayList<>();
-        if (p.has("fold")) {
-            int folds = p.integer("folds", 5);
-            int fold = p.integer("fold", 0);
-            if (fold < 0 || fold >= folds) {
-                throw new JobFailedException("fold must be in 0.." + (folds - 1));
-            }
-            for (int i = 0; i < n; i++) {
-                (i % folds == fold ? valIdx : rest).add(order[i]);
-            }
-        } else {
-            double vf = p.number("validation", 0.2);
-            int nv = (int) Math.round(n * vf);
-            for (int i = 0; i < n; i++) {
-                (i < nv ? valIdx : rest).add(order[i]);
-            }
-        }
-        double df = p.number("dev", defaultDev);
-        int nd = Math.max(2, (int) Math.round(rest.size() * df));
-        int[] dev = rest.subList(0, nd).stream().mapToInt(Integer::intValue).toArray();
-        int[] train = rest.subList(nd, rest.size()).stream().mapToInt(Integer::intValue).toArray();
-        return new int[][] {train, dev, valIdx.stream().mapToInt(Integer::intValue).toArray()};
-    }
-
-    /** Train / dev / validation split: see {@link #splitIndices}. */
+    /** Train / dev / validation split of the pairs: see {@link PairSplits}. */
     record Splits(PairVectors train, PairVectors dev, PairVectors val) {
         static Splits of(PairVectors all, JobParams p, long seed) throws JobFailedException {
-            int[][] idx = splitIndices(all.size(), p, seed);
-            return new Splits(all.subset(idx[0]), all.subset(idx[1]), all.subset(idx[2]));
+            PairSplits idx = PairSplits.of(all.size(), p, seed);
+            return new Splits(all.subset(idx.train()), all.subset(idx.dev()), all.subset(idx.validation()));
         }
     }
 

@@ -14,6 +14,7 @@ import io.quorum.training.api.Gate;
 import io.quorum.training.api.JobContext;
 import io.quorum.training.api.JobFailedException;
 import io.quorum.training.api.JobParams;
+import io.quorum.training.api.ModelProperties;
 import io.quorum.training.api.TrainedModel;
 import io.quorum.training.api.TrainingJob;
 import io.quorum.training.data.LocalEmbedders;
@@ -35,6 +36,12 @@ import java.util.Map;
  * direct Java computation of the weighted mean.
  */
 public final class WordVectorsJob implements TrainingJob {
+
+    /** Gate parameter: the lowest share of corpus tokens with a vector that may become champion. */
+    public static final String MIN_COVERAGE = "min-coverage";
+    public static final double DEFAULT_MIN_COVERAGE = 0.5;
+    /** Metric: the share of corpus tokens with a vector. */
+    public static final String COVERAGE = "coverage";
 
     private final TextPairSource texts;
     private final LocalEmbedders local;
@@ -63,13 +70,13 @@ public final class WordVectorsJob implements TrainingJob {
         p.put("vectors", "glove - glove (pretrained subset), self (Word2Vec on the corpus), minilm-context (MiniLM's contextual vectors averaged per corpus word) or a vectors file; '+center' after any of them removes the table's mean vector (minilm-context+center)");
         p.put("weighting", "tfidf - tfidf or mean");
         p.put("model", "tfidf-w2v - registry name");
-        p.put("min-coverage", "0.5 - gate: lowest share of corpus tokens with a vector");
+        p.put(MIN_COVERAGE, DEFAULT_MIN_COVERAGE + " - gate: lowest share of corpus tokens with a vector");
         return p;
     }
 
     @Override
     public Gate gate(JobParams params) throws JobFailedException {
-        return new Gate(List.of(new Gate.Threshold("coverage", true, params.number("min-coverage", 0.5), null)));
+        return new Gate(List.of(new Gate.Threshold(COVERAGE, true, params.number(MIN_COVERAGE, DEFAULT_MIN_COVERAGE), null)));
     }
 
     @Override
@@ -107,7 +114,7 @@ public final class WordVectorsJob implements TrainingJob {
         if (vocab.size() == 0) {
             throw new JobFailedException("no corpus word has a vector; nothing to publish");
         }
-        byte[] onnx = TfidfW2vModel.build(vocab, wv, weighting, Map.of("quorum.vectors", vectors));
+        byte[] onnx = TfidfW2vModel.build(vocab, wv, weighting, Map.of(ModelProperties.META_VECTORS, vectors));
         double parity;
         try (TfidfW2vEmbedder e = new TfidfW2vEmbedder(p.string("model", "tfidf-w2v"), OnnxSession.open(onnx, InferenceOptions.cpu(1)), vocab)) {
             List<String> sample = corpus.subList(0, Math.min(200, corpus.size()));
@@ -125,15 +132,15 @@ public final class WordVectorsJob implements TrainingJob {
             throw new JobFailedException("cannot write the vocabulary: " + e.getMessage(), e);
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("coverage", tokens == 0 ? 0 : (double) known / tokens);
+        metrics.put(COVERAGE, tokens == 0 ? 0 : (double) known / tokens);
         metrics.put("vocabulary", (double) vocab.size());
         metrics.put("corpus_texts", (double) corpus.size());
         Map<String, String> props = new LinkedHashMap<>();
         props.put(Embedders.META_KIND, TfidfW2vModel.KIND);
-        props.put("weighting", weighting);
-        props.put("vectors", vectors);
-        props.put("dimension", Integer.toString(wv.dimension()));
-        props.put("vocabulary", Integer.toString(vocab.size()));
+        props.put(ModelProperties.WEIGHTING, weighting);
+        props.put(ModelProperties.VECTORS, vectors);
+        props.put(ModelProperties.DIMENSION, Integer.toString(wv.dimension()));
+        props.put(ModelProperties.VOCABULARY, Integer.toString(vocab.size()));
         Map<String, String> hyper = p.used();
         hyper.put("seed", Long.toString(ctx.seed()));
         return new TrainedModel(p.string("model", "tfidf-w2v"), null, onnx, null, parity, metrics, props, hyper,

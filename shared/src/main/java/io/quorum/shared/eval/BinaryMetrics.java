@@ -9,6 +9,16 @@ import java.util.Map;
  */
 public final class BinaryMetrics {
 
+    /** Metric names, as keys of {@link #compute}'s result (and of the metrics a model version is published with). */
+    public static final String N = "n";
+    public static final String ACCURACY = "accuracy";
+    public static final String PRECISION = "precision";
+    public static final String RECALL = "recall";
+    public static final String F1 = "f1";
+    public static final String LOGLOSS = "logloss";
+    public static final String AUC = "auc";
+    public static final String THRESHOLD = "threshold";
+
     private BinaryMetrics() {
     }
 
@@ -17,7 +27,7 @@ public final class BinaryMetrics {
         double[] t = new double[p.length];
         java.util.Arrays.fill(t, threshold);
         Map<String, Double> m = compute(p, y, t);
-        m.put("threshold", threshold);
+        m.put(THRESHOLD, threshold);
         return m;
     }
 
@@ -49,13 +59,13 @@ public final class BinaryMetrics {
         double precision = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
         double recall = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("n", (double) n);
-        m.put("accuracy", n == 0 ? 0 : (double) (tp + tn) / n);
-        m.put("precision", precision);
-        m.put("recall", recall);
-        m.put("f1", precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall));
-        m.put("logloss", n == 0 ? 0 : logLoss / n);
-        m.put("auc", auc(p, y));
+        m.put(N, (double) n);
+        m.put(ACCURACY, n == 0 ? 0 : (double) (tp + tn) / n);
+        m.put(PRECISION, precision);
+        m.put(RECALL, recall);
+        m.put(F1, precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall));
+        m.put(LOGLOSS, n == 0 ? 0 : logLoss / n);
+        m.put(AUC, auc(p, y));
         return m;
     }
 

@@ -1,7 +1,7 @@
 package io.quorum.trainer.service;
 
 import io.quorum.shared.events.TrainingRequested;
-import io.quorum.trainer.jobs.TrainingJob;
+import io.quorum.training.api.TrainingJob;
 import io.quorum.trainer.run.JobStatus;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;

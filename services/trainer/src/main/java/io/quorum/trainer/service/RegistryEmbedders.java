@@ -7,7 +7,8 @@ import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.text.Embedders;
-import io.quorum.trainer.data.EmbedderResolver;
+import io.quorum.training.api.ModelProperties;
+import io.quorum.training.data.EmbedderResolver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +38,7 @@ final class RegistryEmbedders implements EmbedderResolver {
         ModelPublished meta = state.resolve(name, RegistryState.ALIAS_CHAMPION).orElseThrow(() -> new IllegalArgumentException(
                 "embedder " + name + " has no champion version in the registry (./quorum up publishes minilm and minilm-q; "
                         + "./quorum train word-vectors publishes tfidf-w2v; mean-w2v exists only in the ablation)"));
-        String served = meta.properties().get("vectors");
+        String served = meta.properties().get(ModelProperties.VECTORS);
         if (vectors != null && served != null && !served.equals(vectors)) {
             // a scorer must be trained on exactly the vectors it will be served: the champion embedder decides them
             throw new IllegalArgumentException("vectors=" + vectors + " asked for, but the " + name + " champion (v"

@@ -25,7 +25,8 @@ import io.quorum.text.EmbedderPublishing;
 import io.quorum.text.Embedders;
 import io.quorum.text.MiniLmEmbedder;
 import io.quorum.text.PairAlignment;
-import io.quorum.trainer.jobs.MiniLmSiameseJob;
+import io.quorum.training.jobs.MiniLmSiameseJob;
+import io.quorum.training.steps.PairParams;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import java.net.URI;
@@ -117,7 +118,8 @@ class TrainerIT {
         Map<String, String> params = Map.of("data", TestData.require("mrpc/msr_paraphrase_train.txt").toString(), "rows", "48",
                 "validation", "0.25", "layers", "1", "epochs", "1", "batch", "8", "head", "align", "encoder", encoder,
                 "model", head, "aligner", aligner);
-        TrainingProgress done = run(request(MiniLmSiameseJob.NAME, with(with(params, "min-accuracy", "0"), "max-logloss", "5")));
+        TrainingProgress done = run(request(MiniLmSiameseJob.NAME,
+                with(with(params, PairParams.MIN_ACCURACY, "0"), PairParams.MAX_LOGLOSS, "5")));
         assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
         assertThat(done.model()).isEqualTo(aligner);
 
@@ -161,7 +163,7 @@ class TrainerIT {
                         TestData.require("glove-6B-50d-subset/glove.6B.50d.first2445.txt")), "tfidf", "glove", Map.of(), null,
                 TestRegistry.publisher(), RegistryState.ALIAS_CHAMPION);
         Map<String, String> params = Map.of("data", mrpc.toString(), "rows", "60", "embedder", embedder, "model", model,
-                "epochs", "2", "min-accuracy", "0", "max-logloss", "10");
+                "epochs", "2", PairParams.MIN_ACCURACY, "0", PairParams.MAX_LOGLOSS, "10");
 
         // the served embedder holds GloVe vectors: a scorer on self-trained vectors would be served the wrong ones
         TrainingProgress refused = run(request("pair-scorer", with(params, "vectors", "self")));

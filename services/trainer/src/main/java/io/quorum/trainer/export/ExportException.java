@@ -1,8 +1,0 @@
-package io.quorum.trainer.export;
-
-/** A network cannot be exported (an unsupported layer, vertex, activation or setting), or its export is not exact. */
-public class ExportException extends RuntimeException {
-    public ExportException(String message) {
-        super(message);
-    }
-}

@@ -1,8 +1,0 @@
-package io.quorum.trainer.jobs;
-
-/** The job was cancelled while it ran. */
-public class JobCancelledException extends RuntimeException {
-    public JobCancelledException(String jobId) {
-        super("job " + jobId + " was cancelled");
-    }
-}

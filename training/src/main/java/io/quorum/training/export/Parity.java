@@ -1,0 +1,71 @@
+package io.quorum.training.export;
+
+import ai.onnxruntime.OrtException;
+import io.quorum.shared.inference.FloatTensor;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.inference.OnnxSession;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Runs the same batch through DL4J and through ONNX Runtime and reports the largest absolute difference. */
+public final class Parity {
+
+    /** The result: the largest difference and where the outputs were compared. */
+    public record Result(double maxAbsDiff, int examples, long values) {
+        public boolean within(double tolerance) {
+            return maxAbsDiff <= tolerance;
+        }
+    }
+
+    /** The default tolerance a published export must meet. */
+    public static final double TOLERANCE = 1e-4;
+
+    private Parity() {
+    }
+
+    public static Result check(MultiLayerNetwork net, byte[] onnx, String inputName, String outputName, INDArray batch)
+            throws OrtException {
+        INDArray expected = net.output(batch, false);
+        try (OnnxSession s = OnnxSession.open(onnx, InferenceOptions.cpu(1))) {
+            FloatTensor actual = s.runFloat(Map.of(inputName, tensor(batch)), outputName);
+            return compare(expected, actual, batch.size(0));
+        }
+    }
+
+    public static Result check(ComputationGraph net, byte[] onnx, Map<String, INDArray> inputs, String dl4jOutput,
+                               String onnxOutput) throws OrtException {
+        INDArray[] in = net.getConfiguration().getNetworkInputs().stream().map(inputs::get).toArray(INDArray[]::new);
+        INDArray[] outs = net.output(false, in);
+        int index = net.getConfiguration().getNetworkOutputs().indexOf(dl4jOutput);
+        Map<String, FloatTensor> feed = new LinkedHashMap<>();
+        inputs.forEach((k, v) -> feed.put(k, tensor(v)));
+        try (OnnxSession s = OnnxSession.open(onnx, InferenceOptions.cpu(1))) {
+            return compare(outs[index], s.runFloat(feed, onnxOutput), in[0].size(0));
+        }
+    }
+
+    static FloatTensor tensor(INDArray a) {
+        return FloatTensor.of(a.dup('c').castTo(DataType.FLOAT).data().asFloat(), a.shape());
+    }
+
+    private static Result compare(INDArray expected, FloatTensor actual, long examples) {
+        float[] e = expected.dup('c').castTo(DataType.FLOAT).data().asFloat();
+        float[] a = actual.data();
+        if (e.length != a.length) {
+            throw new ExportException("DL4J gives " + e.length + " output values, ONNX Runtime " + a.length);
+        }
+        double max = 0;
+        for (int i = 0; i < e.length; i++) {
+            double d = Math.abs(e[i] - a[i]);
+            if (Double.isNaN(d)) {
+                d = Double.POSITIVE_INFINITY;
+            }
+            max = Math.max(max, d);
+        }
+        return new Result(max, (int) examples, e.length);
+    }
+}

@@ -42,7 +42,7 @@ class LayeringTest {
         try (Stream<Path> s = Files.walk(root, 4)) {
             dirs = s.filter(p -> p.endsWith(Path.of("target", "classes")) && Files.isDirectory(p.resolve("io/quorum"))).toList();
         }
-        assertThat(dirs).as("compiled modules under " + root).hasSizeGreaterThanOrEqualTo(7);
+        assertThat(dirs).as("compiled modules under " + root).hasSizeGreaterThanOrEqualTo(9);
         main = new ClassFileImporter().importPaths(dirs);
         assertThat(main).as("imported classes").hasSizeGreaterThan(200);
     }

@@ -36,11 +36,11 @@ public final class EmbedderPublishing {
             throws IOException {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(Embedders.META_KIND, MiniLmEmbedder.KIND);
-        props.put("precision", bundled.precision);
+        props.put(ModelProperties.PRECISION, bundled.precision);
         props.put(ModelProperties.DIMENSION, Integer.toString(MiniLmEmbedder.DIM));
-        props.put("pooling", "masked mean, L2-normalised");
-        props.put("maxTokens", Integer.toString(MiniLmEmbedder.MAX_TOKENS));
-        props.put("source", MINILM_SOURCE);
+        props.put(ModelProperties.POOLING, "masked mean, L2-normalised");
+        props.put(ModelProperties.MAX_TOKENS, Integer.toString(MiniLmEmbedder.MAX_TOKENS));
+        props.put(ModelProperties.SOURCE, MINILM_SOURCE);
         return publisher.publish(new ModelPublisher.Request(bundled.modelName, dir.resolve("model.onnx"),
                 List.of(new ModelStore.Artifact(MiniLmEmbedder.TOKENIZER_FILE, dir.resolve(MiniLmEmbedder.TOKENIZER_FILE))),
                 Map.of(), new Lineage(null, "bundled pretrained model", MINILM_SOURCE, null, null, null), props, alias));

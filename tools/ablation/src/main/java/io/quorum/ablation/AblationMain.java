@@ -204,7 +204,7 @@ public final class AblationMain {
         Files.createDirectories(out);
         String stamp = Instant.now().toString().replace(':', '-');
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("data", data);
+        report.put("data", io.quorum.shared.data.DataDir.describe(java.nio.file.Path.of(data)));
         report.put("folds", folds);
         report.put("seed", SEED);
         report.put("minutes", Math.round((System.nanoTime() - started) / 6e10 * 10) / 10.0);

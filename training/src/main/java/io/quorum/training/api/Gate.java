@@ -1,5 +1,6 @@
 package io.quorum.training.api;
 
+import io.quorum.shared.model.ModelProperties;
 import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
 import java.util.ArrayList;

@@ -4,7 +4,6 @@ import ai.onnxruntime.OrtException;
 import io.quorum.shared.data.LabeledPair;
 import io.quorum.shared.eval.BinaryMetrics;
 import io.quorum.shared.files.TempDir;
-import io.quorum.shared.inference.FloatTensor;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.model.Hashing;
@@ -18,7 +17,7 @@ import io.quorum.training.api.Gate;
 import io.quorum.training.api.JobContext;
 import io.quorum.training.api.JobFailedException;
 import io.quorum.training.api.JobParams;
-import io.quorum.training.api.ModelProperties;
+import io.quorum.shared.model.ModelProperties;
 import io.quorum.training.api.TrainedModel;
 import io.quorum.training.api.TrainingJob;
 import io.quorum.training.data.EmbedderResolver;
@@ -313,8 +312,7 @@ public final class MiniLmSiameseJob implements TrainingJob {
             List<LabeledPair> c = pairs.subList(from, Math.min(pairs.size(), from + chunk));
             float[][] l = encoder.embed(c.stream().map(LabeledPair::left).toList());
             float[][] r = encoder.embed(c.stream().map(LabeledPair::right).toList());
-            float[] p = head.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.matrix(l), PairScorerSpec.INPUT_RIGHT, FloatTensor.matrix(r)),
-                    PairScorerSpec.OUTPUT).data();
+            float[] p = PairScorerSpec.score(head, l, r);
             for (int i = 0; i < p.length; i++) {
                 out[from + i] = p[i];
             }
@@ -328,8 +326,7 @@ public final class MiniLmSiameseJob implements TrainingJob {
         float[][] l = Arrays.copyOfRange(vectors, 0, n);
         float[][] r = Arrays.copyOfRange(vectors, n, 2 * n);
         try (OnnxSession s = OnnxSession.open(onnx, InferenceOptions.cpu(1))) {
-            float[] p = s.runFloat(Map.of(PairScorerSpec.INPUT_LEFT, FloatTensor.matrix(l), PairScorerSpec.INPUT_RIGHT, FloatTensor.matrix(r)),
-                    PairScorerSpec.OUTPUT).data();
+            float[] p = PairScorerSpec.score(s, l, r);
             double max = 0;
             for (int i = 0; i < n; i++) {
                 double dot = 0;

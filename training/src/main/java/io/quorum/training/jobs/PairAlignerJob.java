@@ -12,7 +12,7 @@ import io.quorum.training.api.JobCancelledException;
 import io.quorum.training.api.JobContext;
 import io.quorum.training.api.JobFailedException;
 import io.quorum.training.api.JobParams;
-import io.quorum.training.api.ModelProperties;
+import io.quorum.shared.model.ModelProperties;
 import io.quorum.training.api.TrainedModel;
 import io.quorum.training.api.TrainingJob;
 import io.quorum.training.data.EmbedderResolver;

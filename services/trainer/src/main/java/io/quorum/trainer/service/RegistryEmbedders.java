@@ -7,7 +7,7 @@ import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.text.Embedders;
-import io.quorum.training.api.ModelProperties;
+import io.quorum.shared.model.ModelProperties;
 import io.quorum.training.data.EmbedderResolver;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -148,6 +148,15 @@ public final class ServiceLauncher implements AutoCloseable {
         return "http://localhost:" + port + path;
     }
 
+    /** The whole log of the service (every start of it). */
+    public String logText() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
     public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);

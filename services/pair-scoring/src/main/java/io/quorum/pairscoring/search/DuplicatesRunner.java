@@ -246,7 +246,8 @@ public final class DuplicatesRunner implements AutoCloseable {
 
     private KafkaConsumer<String, byte[]> newConsumer() {
         return clients.consumer("duplicate-search", Map.of(ConsumerConfig.GROUP_ID_CONFIG, groupId,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500));
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000));
     }
 
     private static void sleep(long ms) {

@@ -101,7 +101,9 @@ public final class LocalSystem implements ChaosSystem {
         Path jar = root.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
         ServiceProcess p = ServiceProcess.start(jar, List.of(serviceHeap, "-XX:+ExitOnOutOfMemoryError"),
                 Map.of("quorum.models.cache-dir", runtime.resolve("cache").resolve(service + "-extra").toString(),
-                        "quorum.runtime-dir", runtime.toString()),
+                        "quorum.runtime-dir", runtime.toString(),
+                        // a scoring worker, as k8s/pair-scoring-workers.yaml runs them: duplicate search has one owner
+                        "quorum.pair-scoring.duplicates.enabled", "false"),
                 runtime.resolve("logs").resolve(service + "-extra.log"), Duration.ofSeconds(180));
         synchronized (extras) {
             extras.add(p);

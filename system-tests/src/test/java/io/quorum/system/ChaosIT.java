@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,11 +52,7 @@ class ChaosIT {
         KafkaClients clients = KafkaClients.of(KafkaSettings.of(cluster.clientSettings()), "chaos-it");
         Path clientFile = Files.createTempFile("chaos-it-client-", ".properties");
         clientFile.toFile().deleteOnExit();
-        Properties p = new Properties();
-        p.putAll(cluster.clientSettings());
-        try (var w = Files.newBufferedWriter(clientFile)) {
-            p.store(w, "3-node cluster");
-        }
+        cluster.writeClientProperties(clientFile);
         assertThat(cli("topics", "ensure", "--kafka-config", clientFile.toString(), "--replication-factor", "3",
                 "--min-insync-replicas", "2", "--wait", "60")).isZero();
         assertThat(cli("models", "bootstrap", "--kafka-config", clientFile.toString(), "--store",

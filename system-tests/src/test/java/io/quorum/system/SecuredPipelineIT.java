@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -64,11 +63,7 @@ class SecuredPipelineIT {
         broker = SecuredKafkaBroker.start();
         clients = KafkaClients.of(KafkaSettings.of(broker.clientSettings()), "secured-it");
         clientFile = Files.createTempFile("secured-it-client-", ".properties");
-        Properties p = new Properties();
-        p.putAll(broker.clientSettings());
-        try (var w = Files.newBufferedWriter(clientFile)) {
-            p.store(w, "secured broker");
-        }
+        broker.writeClientProperties(clientFile);
         // the CLI creates the topics and publishes the bundled defaults, through the same file
         Path root = ServiceLauncher.repositoryRoot();
         assertThat(cli("topics", "ensure", "--kafka-config", clientFile.toString(), "--wait", "60")).isZero();

@@ -10,6 +10,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -51,27 +53,8 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             props.put("log.dirs", dir.resolve("data").toString());
             props.put("num.partitions", "1");
             props.put("auto.create.topics.enable", "true");
-            props.put("offsets.topic.replication.factor", "1");
-            props.put("offsets.topic.num.partitions", "5");
-            props.put("transaction.state.log.replication.factor", "1");
-            props.put("transaction.state.log.min.isr", "1");
-            props.put("share.coordinator.state.topic.replication.factor", "1");
-            props.put("share.coordinator.state.topic.min.isr", "1");
-            props.put("group.initial.rebalance.delay.ms", "0");
-            props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
-            props.put("log.cleaner.backoff.ms", "1000");
-            props.put("num.network.threads", "2");
-            props.put("num.io.threads", "4");
-            Path config = dir.resolve("server.properties");
-            try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
-                props.store(w, "quorum test broker");
-            }
-            ByteArrayOutputStream formatOut = new ByteArrayOutputStream();
-            int rc = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
-                    "--config", config.toString()}, new PrintStream(formatOut, true, StandardCharsets.UTF_8));
-            if (rc != 0) {
-                throw new IllegalStateException("kafka storage format failed: " + formatOut.toString(StandardCharsets.UTF_8));
-            }
+            props.putAll(singleNodeDefaults());
+            formatStorage(writeConfig(props, dir.resolve("server.properties")), Uuid.randomUuid().toString());
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
             return new EmbeddedKafkaBroker(server, dir, port);
@@ -97,6 +80,50 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             server.awaitShutdown();
         } finally {
             TempDir.deleteRecursively(logDir);
+        }
+    }
+
+    /** Replication and tuning settings every one-node test broker shares: RF 1 internal topics, few threads. */
+    static Properties singleNodeDefaults() {
+        Properties props = new Properties();
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "5");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        props.put("log.cleaner.backoff.ms", "1000");
+        props.put("num.network.threads", "2");
+        props.put("num.io.threads", "4");
+        return props;
+    }
+
+    /** Writes {@code props} as a broker configuration file; returns {@code file}. */
+    static Path writeConfig(Properties props, Path file) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            props.store(w, "quorum test broker");
+        }
+        return file;
+    }
+
+    /**
+     * Formats the log directories of the node configured in {@code config} ({@code kafka-storage.sh format}), with
+     * {@code extraArgs} such as {@code --add-scram}.
+     */
+    static void formatStorage(Path config, String clusterId, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("format", "--cluster-id", clusterId, "--config", config.toString()));
+        args.addAll(List.of(extraArgs));
+        ByteArrayOutputStream formatOut = new ByteArrayOutputStream();
+        int rc;
+        try {
+            rc = StorageTool.execute(args.toArray(String[]::new), new PrintStream(formatOut, true, StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new IllegalStateException("kafka storage format failed: " + e + "\n" + formatOut.toString(StandardCharsets.UTF_8), e);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("kafka storage format failed: " + formatOut.toString(StandardCharsets.UTF_8));
         }
     }
 

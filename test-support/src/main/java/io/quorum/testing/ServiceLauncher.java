@@ -63,13 +63,8 @@ public final class ServiceLauncher implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Path clientFile = Files.createTempFile("quorum-" + name + "-kafka-", ".properties");
+        Path clientFile = broker.writeClientProperties(Files.createTempFile("quorum-" + name + "-kafka-", ".properties"));
         clientFile.toFile().deleteOnExit();
-        java.util.Properties client = new java.util.Properties();
-        client.putAll(broker.clientSettings());
-        try (var w = Files.newBufferedWriter(clientFile, StandardCharsets.UTF_8)) {
-            client.store(w, "Kafka client settings of " + broker.describe());
-        }
         Map<String, String> props = new LinkedHashMap<>();
         props.put("quarkus.http.port", Integer.toString(port));
         props.put("quorum.kafka.config-file", clientFile.toString());

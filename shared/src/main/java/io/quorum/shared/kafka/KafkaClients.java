@@ -147,6 +147,14 @@ public final class KafkaClients {
         return new KafkaOutput(this, service);
     }
 
+    /**
+     * {@code quorum-<owner>-<purpose>-tx}: a transactional id stable across restarts of the owner, so a restarted
+     * process fences its killed predecessor and aborts its open transaction at once (one instance per owner).
+     */
+    public String transactionalId(String purpose) {
+        return "quorum-" + owner + "-" + purpose + "-tx";
+    }
+
     /** {@code quorum-<owner>-<purpose>-<n>}: unique in the process, readable in broker logs and metrics. */
     public String clientId(String purpose) {
         return "quorum-" + owner + "-" + purpose + "-" + SEQUENCE.incrementAndGet();

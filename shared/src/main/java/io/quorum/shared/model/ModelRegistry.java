@@ -11,7 +11,6 @@ import io.quorum.shared.topics.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -79,8 +78,10 @@ public final class ModelRegistry implements AutoCloseable {
             return;
         }
         if (transactional == null) {
+            // a stable id per owner: a restarted trainer aborts what its killed predecessor left open at once,
+            // instead of every registry reader waiting for the transaction timeout (read_committed stops there)
             KafkaProducer<String, byte[]> p = clients.reliableProducer("registry-tx",
-                    Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clients.clientId("registry-tx") + "-" + UUID.randomUUID()));
+                    Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clients.transactionalId("registry")));
             try {
                 p.initTransactions();
             } catch (RuntimeException e) {

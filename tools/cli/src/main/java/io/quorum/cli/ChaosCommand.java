@@ -76,7 +76,7 @@ final class ChaosCommand implements Callable<Integer> {
                 "lost", "acknowledged by the broker, then neither scored nor dead-lettered within the drain time",
                 "duplicatedPairs", "pairs scored more than once (at-least-once redelivery; copies share the pair id, the key)",
                 "recoverySeconds", "from the fault to the first answer to a pair sent after the fault",
-                "repairSeconds", "from the fault until the killed process was restarted and ready (or the swap published)",
+                "repairSeconds", "how long the repair took: the restart until ready (kills), the second instance's start (rebalance), the publication (hot swap)",
                 "longestOutputGapSeconds", "longest time without any answer during the scenario"));
         List<ChaosRun.Report> reports = new ArrayList<>();
         for (ChaosScenario s : run) {
@@ -86,6 +86,10 @@ final class ChaosCommand implements Callable<Integer> {
                     s.id(), r.sent(), r.scored(), r.lost(), r.duplicatedPairs(), r.deadLettered(), r.recoverySeconds(),
                     r.error() == null ? "" : " - " + r.error());
             reports.add(r);
+            if (r.error() != null) {
+                System.err.println("chaos: stopping: the system was not repaired, later scenarios would measure a broken system");
+                break;
+            }
         }
         out.put("scenarios", reports);
         int lost = reports.stream().mapToInt(ChaosRun.Report::lost).sum();

@@ -90,7 +90,7 @@ public final class ChaosRun {
         long[] sentAt = new long[n];
         AtomicIntegerArray acked = new AtomicIntegerArray(n);
         AtomicLong faultAt = new AtomicLong();
-        AtomicLong repairedAt = new AtomicLong();
+        AtomicLong repairNanos = new AtomicLong(-1);
         CompletableFuture<Void> fault = null;
         long start = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = clients.reliableProducer("chaos-sender", Map.of(
@@ -102,7 +102,7 @@ public final class ChaosRun {
                     LockSupport.parkNanos(Math.min(wait, 5_000_000));
                 }
                 if (i == n / 3) {
-                    fault = CompletableFuture.runAsync(() -> inject(scenario, tally, faultAt, repairedAt, error));
+                    fault = CompletableFuture.runAsync(() -> inject(scenario, tally, faultAt, repairNanos, error));
                 }
                 if (i == 2 * n / 3 && scenario == ChaosScenario.REBALANCE) {
                     tally.leaveSignal.set(true);
@@ -135,30 +135,38 @@ public final class ChaosRun {
         if (reader.failure.get() != null) {
             error.compareAndSet(null, "reading the outputs failed: " + reader.failure.get());
         }
-        return tally.report(scenario, sentAt, acked, start, faultAt.get(), repairedAt.get(), error.get());
+        return tally.report(scenario, sentAt, acked, start, faultAt.get(), repairNanos.get(), error.get());
     }
 
-    /** Injects the fault of {@code scenario} and repairs it; records when both happened. */
-    private void inject(ChaosScenario scenario, Tally tally, AtomicLong faultAt, AtomicLong repairedAt,
+    /**
+     * Injects the fault of {@code scenario} and repairs it. Records when the fault took effect (the process gone, the
+     * second instance in the group, the new version announced) and how long the repair took (the restart until
+     * ready, the second instance's start, the publication).
+     */
+    private void inject(ChaosScenario scenario, Tally tally, AtomicLong faultAt, AtomicLong repairNanos,
                         AtomicReference<String> error) {
         try {
             switch (scenario) {
                 case BROKER_KILL -> {
-                    faultAt.set(System.nanoTime());
                     system.killBroker();
+                    faultAt.set(System.nanoTime());
                     log.accept("  broker killed; restarting it");
                     system.restartBroker();
+                    repairNanos.set(System.nanoTime() - faultAt.get());
                 }
                 case SCORING_KILL, EMBEDDING_KILL -> {
                     String service = scenario == ChaosScenario.SCORING_KILL ? "pair-scoring" : "embedding";
-                    faultAt.set(System.nanoTime());
                     system.killService(service);
+                    faultAt.set(System.nanoTime());
                     log.accept("  " + service + " killed; restarting it");
                     system.restartService(service);
+                    repairNanos.set(System.nanoTime() - faultAt.get());
                 }
                 case REBALANCE -> {
-                    faultAt.set(System.nanoTime());
+                    long t0 = System.nanoTime();
                     try (AutoCloseable extra = system.startExtraInstance("pair-scoring")) {
+                        faultAt.set(System.nanoTime()); // it has joined: the group rebalances now
+                        repairNanos.set(faultAt.get() - t0);
                         log.accept("  a second pair-scoring instance joined the group");
                         while (!tally.leaveSignal.get()) {
                             Thread.sleep(50);
@@ -168,8 +176,10 @@ public final class ChaosRun {
                 }
                 case HOT_SWAP -> {
                     String model = tally.awaitServingModel(Duration.ofSeconds(120));
-                    faultAt.set(System.nanoTime());
+                    long t0 = System.nanoTime();
                     int version = system.hotSwap(model);
+                    faultAt.set(System.nanoTime()); // the new version is announced
+                    repairNanos.set(faultAt.get() - t0);
                     log.accept("  published " + model + " v" + version + " as champion");
                 }
                 default -> throw new IllegalStateException(scenario.toString());
@@ -180,7 +190,6 @@ public final class ChaosRun {
             if (faultAt.get() == 0) {
                 faultAt.set(System.nanoTime());
             }
-            repairedAt.set(System.nanoTime());
         }
     }
 
@@ -257,7 +266,7 @@ public final class ChaosRun {
         }
 
         synchronized Report report(ChaosScenario scenario, long[] sentAt, AtomicIntegerArray acked, long start, long faultAt,
-                                   long repairedAt, String error) {
+                                   long repairNanos, String error) {
             int sent = 0;
             int failures = 0;
             int scoredPairs = 0;
@@ -312,7 +321,7 @@ public final class ChaosRun {
             String err = error != null ? error : sendError.get() != null ? "send failures: " + sendError.get() : null;
             return new Report(scenario.id(), scenario.description(), sent, failures, scoredPairs, lost, lostIds, deadPairs,
                     Map.copyOf(deadReasons), duplicated, duplicateRecords, round((faultAt - start) / 1e9),
-                    round((repairedAt - faultAt) / 1e9),
+                    repairNanos < 0 ? -1 : round(repairNanos / 1e9),
                     firstAfterFault == Long.MAX_VALUE ? -1 : round((firstAfterFault - faultAt) / 1e9), round(gap / 1e9),
                     latency, Map.copyOf(scoredBy), err);
         }

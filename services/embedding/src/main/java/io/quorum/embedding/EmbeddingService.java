@@ -66,7 +66,7 @@ public class EmbeddingService {
         config.extraEmbedders().orElse(List.of()).stream().map(String::trim).filter(s -> !s.isEmpty()).forEach(names::add);
         for (String name : names) {
             ModelManager<LoadedEmbedder> m = new ModelManager<>(name, ModelSelector.parse(config.follow()), serving.stores(),
-                    serving.cacheDir(SERVICE), (meta, dir) -> load(meta, dir), meters);
+                    serving.cacheDir(SERVICE), (meta, dir) -> load(meta, dir), meters, serving.fetchRetry());
             managers.put(name, m);
             serving.register(m, name.equals(config.questionsEmbedder()) || name.equals(config.pairsEmbedder()));
         }

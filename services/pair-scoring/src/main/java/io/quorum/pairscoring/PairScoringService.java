@@ -70,7 +70,7 @@ public class PairScoringService {
                     OnnxModelLoader.Loaded loaded = onnx.load(meta, dir);
                     deviceInfo.refresh();
                     return ScoringModel.of(meta, loaded.session());
-                }, meters);
+                }, meters, serving.fetchRetry());
         output = clients.output(SERVICE);
         metrics = new BatchMetrics(meters, inputTopic, config.model());
         scorer = new PairScorer(config.outputTopic());
@@ -79,7 +79,7 @@ public class PairScoringService {
             OnnxModelLoader alignerOnnx = new OnnxModelLoader(inference.options(), PairAlignerSpec::check);
             aligner = new ModelManager<>(config.aligner().model(), ModelSelector.parse(config.aligner().follow()),
                     serving.stores(), serving.cacheDir(SERVICE), (meta, dir) ->
-                    AlignerModel.of(meta, alignerOnnx.load(meta, dir).session()), meters);
+                    AlignerModel.of(meta, alignerOnnx.load(meta, dir).session()), meters, serving.fetchRetry());
             alignerMetrics = new BatchMetrics(meters, inputTopic, config.aligner().model());
             serving.register(aligner, false);
         }

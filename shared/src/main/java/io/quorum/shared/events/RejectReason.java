@@ -27,6 +27,11 @@ public enum RejectReason {
     UNKNOWN_MODEL,
     /** The model failed on this record (isolated from the rest of its batch). */
     INFERENCE_FAILED,
+    /**
+     * A record exceeds a size or count limit other than a text's length: the value too large, too many entries, a
+     * key or value of a map too long.
+     */
+    LIMIT_EXCEEDED,
     /** The record was valid but could not be processed for another reason. */
     PROCESSING_FAILED
 }

@@ -27,6 +27,12 @@ public final class Metrics {
     /** Prometheus: {@code quorum_model_loads_total}. Tags: model, outcome (loaded|refused). */
     public static final String MODEL_LOADS = "quorum.model.loads";
 
+    /**
+     * Prometheus: {@code quorum_model_fetch_retries_total}. Tags: model. Transient artifact fetch failures (I/O error,
+     * artifact not yet visible) retried with backoff while the last good version keeps serving.
+     */
+    public static final String MODEL_FETCH_RETRIES = "quorum.model.fetch.retries";
+
     /** Prometheus: {@code quorum_model_load_seconds}. Tags: model. Fetch + verify + smoke test time. */
     public static final String MODEL_LOAD = "quorum.model.load";
 
@@ -60,6 +66,21 @@ public final class Metrics {
     /** Prometheus: {@code quorum_training_queue}. Jobs waiting to run. */
     public static final String TRAINING_QUEUE = "quorum.training.queue";
 
+    /**
+     * Prometheus: {@code quorum_training_progress_failed_total}. Tags: state. Terminal progress events (PUBLISHED,
+     * FAILED, CANCELLED) that could not be sent to {@code quorum.training.progress} even after every retry: alert on it.
+     */
+    public static final String TRAINING_PROGRESS_FAILED = "quorum.training.progress.failed";
+
+    /**
+     * Prometheus: {@code quorum_training_progress_dropped_total}. Intermediate progress events (QUEUED, RUNNING, ...)
+     * not sent: replaced by a newer one of the same job while waiting, or given up after failed sends.
+     */
+    public static final String TRAINING_PROGRESS_DROPPED = "quorum.training.progress.dropped";
+
+    /** Prometheus: {@code quorum_training_progress_retries_total}. Progress sends that failed and were retried. */
+    public static final String TRAINING_PROGRESS_RETRIES = "quorum.training.progress.retries";
+
     // tag keys
     public static final String TAG_MODEL = "model";
     public static final String TAG_VERSION = "version";
@@ -67,4 +88,5 @@ public final class Metrics {
     public static final String TAG_REASON = "reason";
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_EMBEDDER = "embedder";
+    public static final String TAG_STATE = "state";
 }

@@ -13,8 +13,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,7 +24,10 @@ import org.jboss.logging.Logger;
  * Keeps one model of a service serving: follows the registry, and when the selected version changes it fetches the
  * artifacts, verifies their SHA-256, loads and checks the model (signature, contract, smoke inference) on its own
  * thread, then swaps it in atomically. A version that fails any check is refused with a logged reason and a metric;
- * the last good version keeps serving. Readers take a {@link Lease} per batch, so a swap never changes the model
+ * the last good version keeps serving. A transient fetch failure (an I/O error, an artifact not yet visible on a slow
+ * shared file system) is retried on the loader thread with exponential backoff ({@link FetchRetry}) while the last
+ * good version keeps serving; the version is refused only when the failure outlasts the retries. A wrong SHA-256 or
+ * a failed model check is refused at once. Readers take a {@link Lease} per batch, so a swap never changes the model
  * under a running batch and a retired model is closed only when its last lease is released.
  * See {@code DESIGN.md} in this package.
  *
@@ -35,7 +38,7 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
 
     /** Load state of one version in this service. */
-    public enum LoadState { LOADING, SERVING, RETIRED, REFUSED }
+    public enum LoadState { LOADING, RETRYING, SERVING, RETIRED, REFUSED }
 
     /** What happened to one version here. */
     public record VersionStatus(int version, String sha256, LoadState state, String failedCheck, String reason, long at) {
@@ -56,23 +59,34 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
     private final List<ModelStore> stores;
     private final Path cacheDir;
     private final ModelLoader<M> loader;
-    private final ExecutorService executor;
+    private final ScheduledExecutorService executor;
+    private final FetchRetry fetchRetry;
+    /** The transient failures of the version being retried; only the loader thread touches it. */
+    private Retrying retrying;
     private final AtomicReference<Served<M>> current = new AtomicReference<>();
     private final AtomicReference<ModelPublished> desired = new AtomicReference<>();
     private final Map<Integer, VersionStatus> versions = new ConcurrentHashMap<>();
     private final Object servingMonitor = new Object();
     private final Counter loaded;
     private final Counter refused;
+    private final Counter fetchRetries;
     private final Timer loadTimer;
 
     public ModelManager(String name, ModelSelector selector, List<ModelStore> stores, Path cacheDir,
                         ModelLoader<M> loader, MeterRegistry meters) {
+        this(name, selector, stores, cacheDir, loader, meters, FetchRetry.defaults());
+    }
+
+    /** @param fetchRetry how transient fetch failures are retried before the version is refused */
+    public ModelManager(String name, ModelSelector selector, List<ModelStore> stores, Path cacheDir,
+                        ModelLoader<M> loader, MeterRegistry meters, FetchRetry fetchRetry) {
         this.name = name;
+        this.fetchRetry = fetchRetry;
         this.selector = selector;
         this.stores = List.copyOf(stores);
         this.cacheDir = cacheDir;
         this.loader = loader;
-        this.executor = Executors.newSingleThreadExecutor(r -> {
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "quorum-model-loader-" + name);
             t.setDaemon(true);
             return t;
@@ -85,6 +99,8 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
                 .tag(Metrics.TAG_OUTCOME, "loaded").description("Model versions verified and swapped in").register(meters);
         this.refused = Counter.builder(Metrics.MODEL_LOADS).tag(Metrics.TAG_MODEL, name)
                 .tag(Metrics.TAG_OUTCOME, "refused").description("Model versions refused by a check").register(meters);
+        this.fetchRetries = Counter.builder(Metrics.MODEL_FETCH_RETRIES).tag(Metrics.TAG_MODEL, name)
+                .description("Transient artifact fetch failures retried with backoff").register(meters);
         this.loadTimer = Timer.builder(Metrics.MODEL_LOAD).tag(Metrics.TAG_MODEL, name)
                 .description("Fetch, verification and load time of a model version").register(meters);
     }
@@ -172,6 +188,11 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
         if (target == null) {
             return;
         }
+        if (retrying != null && !retrying.isFor(target)) {
+            // the registry moved on while a version was being retried: that version is no longer wanted
+            versions.computeIfPresent(retrying.version(), (v, st) -> st.state() == LoadState.RETRYING ? null : st);
+            retrying = null;
+        }
         Served<M> serving = current.get();
         if (serving != null && serving.meta.version() == target.version() && serving.meta.sha256().equals(target.sha256())) {
             return;
@@ -179,6 +200,9 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
         VersionStatus known = versions.get(target.version());
         if (known != null && known.state() == LoadState.REFUSED && known.sha256().equals(target.sha256())) {
             return; // the same immutable artifact was refused before; keep serving what we have
+        }
+        if (retrying != null && System.nanoTime() < retrying.nextAttemptNanos()) {
+            return; // woken by another registry event during the backoff: the scheduled attempt will come
         }
         versions.put(target.version(), new VersionStatus(target.version(), target.sha256(), LoadState.LOADING, null,
                 null, System.currentTimeMillis()));
@@ -188,12 +212,19 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
             Path dir = fetchAndVerify(target);
             model = loader.load(target, dir);
         } catch (ModelRejectedException e) {
-            refuse(target, e.check(), e.getMessage());
+            if (e.isTransient()) {
+                retryLater(target, e);
+            } else {
+                retrying = null;
+                refuse(target, e.check(), e.getMessage());
+            }
             return;
         } catch (RuntimeException e) {
+            retrying = null;
             refuse(target, "load", e.toString());
             return;
         }
+        retrying = null;
         loadTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         if (desired.get() != target) {
             // the registry moved on while we loaded: serve it anyway only if nothing serves yet
@@ -230,8 +261,42 @@ public final class ModelManager<M extends AutoCloseable> implements AutoCloseabl
                 s == null ? "no version is serving yet" : "v" + s.meta.version() + " keeps serving");
     }
 
+    /**
+     * A transient failure of {@code target}: schedule the next attempt after the backoff, or refuse the version when
+     * the failures have lasted longer than the retry policy allows. The serving version is untouched either way.
+     */
+    private void retryLater(ModelPublished target, ModelRejectedException e) {
+        long now = System.nanoTime();
+        int failures = retrying == null ? 1 : retrying.failures() + 1;
+        long first = retrying == null ? now : retrying.firstFailureNanos();
+        Duration since = Duration.ofNanos(now - first);
+        if (!fetchRetry.retryAllowed(failures, since)) {
+            retrying = null;
+            refuse(target, e.check(), e.getMessage() + " (still failing after " + failures + " attempts over "
+                    + since.toSeconds() + " s)");
+            return;
+        }
+        Duration wait = fetchRetry.delay(failures);
+        retrying = new Retrying(target.version(), target.sha256(), failures, first, now + wait.toNanos());
+        versions.put(target.version(), new VersionStatus(target.version(), target.sha256(), LoadState.RETRYING,
+                e.check(), e.getMessage() + " (attempt " + failures + "; next in " + wait.toMillis() + " ms)",
+                System.currentTimeMillis()));
+        fetchRetries.increment();
+        Served<M> s = current.get();
+        LOG.warnf("%s v%d: %s; attempt %d failed, retrying in %d ms; %s", name, target.version(), e.getMessage(), failures,
+                wait.toMillis(), s == null ? "no version is serving yet" : "v" + s.meta.version() + " keeps serving");
+        executor.schedule(this::reconcile, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Transient failures of one version (number and hash) so far, and when the next attempt is due. */
+    private record Retrying(int version, String sha256, int failures, long firstFailureNanos, long nextAttemptNanos) {
+        boolean isFor(ModelPublished target) {
+            return version == target.version() && sha256.equals(target.sha256());
+        }
+    }
+
     private Path fetchAndVerify(ModelPublished target) throws ModelRejectedException {
-        return ArtifactFetcher.fetch(target, stores, cacheDir.resolve(name).resolve(Integer.toString(target.version())));
+        return ArtifactFetcher.fetchOnce(target, stores, cacheDir.resolve(name).resolve(Integer.toString(target.version())));
     }
 
     @Override

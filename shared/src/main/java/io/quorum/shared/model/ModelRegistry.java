@@ -34,7 +34,7 @@ import org.jboss.logging.Logger;
  * {@link RegistryState}; following keeps folding in a background thread. No consumer group is used: every reader
  * sees the whole topic. See {@code DESIGN.md} in this package.
  */
-public final class ModelRegistry implements AutoCloseable {
+public final class ModelRegistry implements RegistryClient, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
     private static final EventCodec<ModelEvent> CODEC = EventCodec.of(ModelEvent.class, ModelPublished.SCHEMA_VERSION);
@@ -54,6 +54,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** Appends {@code event} to the registry topic and waits until the broker has it. */
+    @Override
     public synchronized void publish(ModelEvent event) {
         if (producer == null) {
             producer = clients.reliableProducer("registry", Map.of());
@@ -73,6 +74,7 @@ public final class ModelRegistry implements AutoCloseable {
      * none, so a model published with its companions never appears half-published. Throws when the transaction could
      * not be committed; nothing of it is then visible.
      */
+    @Override
     public synchronized void publishAll(List<? extends ModelEvent> events) {
         if (events.isEmpty()) {
             return;
@@ -142,6 +144,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** Reads the registry topic from the beginning to its current end. */
+    @Override
     public RegistryState snapshot(Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = newConsumer()) {

@@ -2,6 +2,7 @@ package io.quorum.shared.service;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quorum.shared.kafka.KafkaClients;
+import io.quorum.shared.model.FetchRetry;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelRegistry;
@@ -35,6 +36,11 @@ public class ModelServing {
     /** The stores this service can fetch from. */
     public List<ModelStore> stores() {
         return List.of(new FileSystemModelStore(Path.of(config.storeDir())));
+    }
+
+    /** How transient artifact fetch failures are retried ({@code quorum.models.fetch-retry.*}). */
+    public FetchRetry fetchRetry() {
+        return config.fetchRetryPolicy();
     }
 
     /** Local cache directory for {@code service}. */

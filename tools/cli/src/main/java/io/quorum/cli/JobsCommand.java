@@ -9,7 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Lists, shows or cancels jobs through the trainer's HTTP API. */
+/**
+ * Lists, shows or cancels jobs through the trainer's HTTP API. With {@code QUORUM_SECURITY_API_TOKEN} in the
+ * environment every request carries {@code Authorization: Bearer <token>}, which the trainer requires for
+ * {@code cancel} when it has a token configured.
+ */
 @Command(name = "jobs", description = "List training jobs, show one, cancel one, or list job kinds (trainer HTTP API).")
 final class JobsCommand implements Callable<Integer> {
 
@@ -22,6 +26,9 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--trainer", defaultValue = "http://localhost:8083", description = "trainer base URL")
     String trainer;
 
+    /** Environment variable holding the API token (the trainer's {@code quorum.security.api-token}). */
+    static final String TOKEN_ENV = "QUORUM_SECURITY_API_TOKEN";
+
     @Override
     public Integer call() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
@@ -32,8 +39,15 @@ final class JobsCommand implements Callable<Integer> {
             case "cancel" -> HttpRequest.newBuilder(URI.create(trainer + "/jobs/" + require())).DELETE();
             default -> throw new IllegalArgumentException("unknown action " + action);
         };
+        String token = System.getenv(TOKEN_ENV);
+        if (token != null && !token.isBlank()) {
+            b.header("Authorization", "Bearer " + token.strip());
+        }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         System.out.println(r.body());
+        if (r.statusCode() == 401) {
+            System.err.println("the trainer requires an API token: set " + TOKEN_ENV);
+        }
         return r.statusCode() < 300 ? 0 : 1;
     }
 

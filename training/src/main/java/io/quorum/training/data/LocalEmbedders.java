@@ -35,6 +35,7 @@ public final class LocalEmbedders implements EmbedderResolver {
     private final Path cache;
     private final InferenceOptions options;
     private final long seed;
+    private final boolean confined;
     /** Vectors built from a corpus (self-trained, distilled), the last two kept: folds and rows share their corpus. */
     private final java.util.Map<String, WordVectors> selfTrained = new java.util.LinkedHashMap<>(4, 0.75f, true) {
         @Override
@@ -44,10 +45,16 @@ public final class LocalEmbedders implements EmbedderResolver {
     };
 
     public LocalEmbedders(Path dataDir, Path cache, InferenceOptions options, long seed) {
+        this(dataDir, cache, options, seed, false);
+    }
+
+    /** @param confined when true, a vectors file must lie inside {@code dataDir} ({@link DataPaths}): the trainer service */
+    public LocalEmbedders(Path dataDir, Path cache, InferenceOptions options, long seed, boolean confined) {
         this.dataDir = dataDir;
         this.cache = cache;
         this.options = options;
         this.seed = seed;
+        this.confined = confined;
     }
 
     @Override
@@ -101,6 +108,16 @@ public final class LocalEmbedders implements EmbedderResolver {
             String key = io.quorum.shared.model.Hashing.sha256(String.join("\n", corpus)
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return built(key, () -> Word2VecTrainer.train(corpus, 100, 5, 2, 10, seed));
+        }
+        if (confined) {
+            Path file;
+            try {
+                file = DataPaths.confine(dataDir, v);
+            } catch (io.quorum.training.api.JobFailedException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (vectors: glove, self, " + MINILM_CONTEXT
+                        + " or a word2vec/GloVe text file in the data directory, each optionally followed by " + CENTER + ")");
+            }
+            return WordVectors.read(file);
         }
         Path file = Path.of(v);
         if (!Files.exists(file)) {

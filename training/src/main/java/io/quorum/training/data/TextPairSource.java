@@ -32,11 +32,22 @@ public final class TextPairSource implements PairVectorSource {
     private final EmbedderResolver embedders;
     private final Path cacheDir;
     private final Path labeledStore;
+    private final boolean confined;
 
+    /** A source that reads any file it is given (local tools). */
     public TextPairSource(EmbedderResolver embedders, Path cacheDir, Path labeledStore) {
+        this(embedders, cacheDir, labeledStore, false);
+    }
+
+    /**
+     * @param confined when true, {@code data} files must lie inside the job's data directory ({@link DataPaths}):
+     *                 what the trainer service uses for requests from Kafka and HTTP
+     */
+    public TextPairSource(EmbedderResolver embedders, Path cacheDir, Path labeledStore, boolean confined) {
         this.embedders = embedders;
         this.cacheDir = cacheDir;
         this.labeledStore = labeledStore;
+        this.confined = confined;
     }
 
     @Override
@@ -72,9 +83,7 @@ public final class TextPairSource implements PairVectorSource {
                 throw new JobFailedException("rows must be 'all' or a number, got '" + rows + "'");
             }
         }
-        Path dataDir = ctx.dataDir().toAbsolutePath().normalize();
-        Path abs = file.toAbsolutePath().normalize();
-        refOut.put("file", abs.startsWith(dataDir) ? "$QUORUM_DATA_DIR/" + dataDir.relativize(abs) : file.toString());
+        refOut.put("file", DataPaths.describe(ctx.dataDir(), file));
         refOut.put("rows", rows);
         return pairs;
     }
@@ -186,6 +195,9 @@ public final class TextPairSource implements PairVectorSource {
                 throw new JobFailedException("no labelled pairs collected yet (" + labeledStore + ")");
             }
             return labeledStore;
+        }
+        if (confined) {
+            return DataPaths.confine(ctx.dataDir(), data);
         }
         Path p = Path.of(data);
         if (Files.isRegularFile(p)) {

@@ -12,8 +12,8 @@ import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.model.ModelPublisher;
-import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
+import io.quorum.shared.model.RegistryClient;
 import io.quorum.shared.model.RegistryState;
 import io.quorum.training.api.Gate;
 import io.quorum.training.api.JobCancelledException;
@@ -23,6 +23,7 @@ import io.quorum.training.api.JobFailedException;
 import io.quorum.training.api.JobParams;
 import io.quorum.training.api.TrainedModel;
 import io.quorum.training.api.TrainingJob;
+import io.quorum.training.data.DataPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,20 +33,24 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.deeplearning4j.util.ModelSerializer;
 import org.jboss.logging.Logger;
 
 /**
  * Runs training jobs one at a time from a bounded queue: train (the job), check the export's parity, evaluate the
- * promotion gate against the current champion, store the artifacts and announce the version. Every step is
- * reported as a {@link TrainingProgress} event; a bad request or a failing job ends in a FAILED event with the
- * reason, and the runner goes on with the next job. See {@code DESIGN.md} in this package.
+ * promotion gate against the current champion, store the artifacts and announce the version (with its companions,
+ * all in one registry transaction). Every step is reported as a {@link TrainingProgress} event; every job that was
+ * accepted ends in exactly one terminal event (PUBLISHED, FAILED or CANCELLED) and a terminal {@link JobStatus},
+ * whichever way it ends: finished, failed, refused, cancelled while queued, between dequeue and start, or while
+ * running, or stopped with the trainer. See {@code DESIGN.md} in this package.
  */
 public final class JobRunner implements AutoCloseable {
 
@@ -56,24 +61,81 @@ public final class JobRunner implements AutoCloseable {
     public record Settings(Path workRoot, Path dataDir, String codeVersion, int queueCapacity, double parityTolerance) {
     }
 
-    private record Queued(TrainingRequested request, TrainingJob job) {
+    /** How a submission was answered. */
+    public enum Outcome {
+        /** Queued (QUEUED event sent). */
+        QUEUED,
+        /** A job with this id exists already; nothing new was queued. */
+        DUPLICATE,
+        /** No such job kind. */
+        UNKNOWN_JOB,
+        /** The request's data may not be read (outside the data directory, missing). */
+        REFUSED,
+        /** The queue is full; try again later. */
+        QUEUE_FULL
+    }
+
+    /**
+     * The answer to a submission.
+     *
+     * @param status the job's status: the new one, the existing one for a duplicate, the FAILED one of a recorded
+     *               refusal; null for a refusal that was not recorded ({@link #trySubmit})
+     * @param reason why it was not queued, else null
+     */
+    public record Submission(Outcome outcome, JobStatus status, String reason) {
+    }
+
+    /** What {@link #cancel} did. */
+    public enum CancelOutcome {
+        /** It was queued and is now CANCELLED. */
+        CANCELLED,
+        /** It is being taken off the worker: it ends CANCELLED at its next cancellation point (or before it starts). */
+        CANCELLING,
+        /** It had already ended. */
+        FINISHED,
+        /** No job has this id. */
+        UNKNOWN
+    }
+
+    /** Test seam: runs on the worker after a job is taken off the queue and before it starts. */
+    @FunctionalInterface
+    interface BeforeStart {
+        void dequeued(String jobId) throws InterruptedException;
+    }
+
+    /** One job the runner knows of: its request, cancellation flag and status; terminal at most once. */
+    private static final class Tracked {
+        final TrainingRequested request;
+        final TrainingJob job;
+        final AtomicBoolean cancelRequested = new AtomicBoolean();
+        final long submittedAt = System.currentTimeMillis();
+        /** Guarded by {@code this}. */
+        JobStatus status;
+        /** Guarded by {@code this}: the terminal event was emitted. */
+        boolean ended;
+
+        Tracked(TrainingRequested request, TrainingJob job) {
+            this.request = request;
+            this.job = job;
+        }
     }
 
     private final JobCatalog catalog;
     private final ModelStore store;
-    private final ModelRegistry registry;
+    private final RegistryClient registry;
     private final ProgressSink sink;
     private final Settings settings;
-    private final BlockingQueue<Queued> queue;
-    private final Map<String, JobStatus> jobs = new ConcurrentHashMap<>();
-    private final Map<String, AtomicBoolean> cancelled = new ConcurrentHashMap<>();
+    private final BlockingQueue<Tracked> queue;
+    private final Map<String, Tracked> jobs = new ConcurrentHashMap<>();
     private final Thread worker;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Counter finished;
+    private final Counter published;
     private final Counter failed;
+    private final Counter cancelled;
     private final Timer trainingTime;
+    private volatile BeforeStart beforeStart = id -> { };
 
-    public JobRunner(JobCatalog catalog, ModelStore store, ModelRegistry registry, ProgressSink sink, Settings settings,
+    public JobRunner(JobCatalog catalog, ModelStore store, RegistryClient registry, ProgressSink sink, Settings settings,
                      MeterRegistry meters) {
         this.catalog = catalog;
         this.store = store;
@@ -81,8 +143,9 @@ public final class JobRunner implements AutoCloseable {
         this.sink = sink;
         this.settings = settings;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
-        this.finished = Counter.builder(Metrics.TRAINING_JOBS).tag(Metrics.TAG_OUTCOME, "published").register(meters);
+        this.published = Counter.builder(Metrics.TRAINING_JOBS).tag(Metrics.TAG_OUTCOME, "published").register(meters);
         this.failed = Counter.builder(Metrics.TRAINING_JOBS).tag(Metrics.TAG_OUTCOME, "failed").register(meters);
+        this.cancelled = Counter.builder(Metrics.TRAINING_JOBS).tag(Metrics.TAG_OUTCOME, "cancelled").register(meters);
         this.trainingTime = Timer.builder(Metrics.TRAINING_JOB).description("Wall time of training jobs").register(meters);
         Gauge.builder(Metrics.TRAINING_QUEUE, queue, BlockingQueue::size).description("Jobs waiting").register(meters);
         this.worker = new Thread(this::loop, "quorum-trainer-worker");
@@ -90,88 +153,179 @@ public final class JobRunner implements AutoCloseable {
         this.worker.start();
     }
 
-    /** Queues a job; an unknown job, a duplicate id or a full queue is answered with a FAILED status and event. */
-    public JobStatus submit(TrainingRequested request) {
-        JobStatus existing = jobs.get(request.jobId());
-        if (existing != null) {
-            return existing; // idempotent: the same request delivered twice runs once
-        }
-        Optional<TrainingJob> job = catalog.find(request.job());
-        if (job.isEmpty()) {
-            return fail(request, "unknown job '" + request.job() + "'; known jobs: " + String.join(", ", catalog.all().keySet()));
-        }
-        cancelled.put(request.jobId(), new AtomicBoolean());
-        JobStatus queued = update(request, progress(request, TrainingProgress.State.QUEUED, 0, 0, 0, Double.NaN, 0, -1,
-                Map.of(), "queued (" + queue.size() + " ahead)", null, 0, false));
-        if (!queue.offer(new Queued(request, job.get()))) {
-            return fail(request, "the training queue is full (" + settings.queueCapacity() + " jobs); try again later");
-        }
-        return queued;
+    /** Installs a hook between dequeue and start (tests). */
+    void beforeStart(BeforeStart hook) {
+        this.beforeStart = hook;
     }
 
-    /** Cancels a queued or running job; true when it was still active. */
-    public boolean cancel(String jobId) {
-        AtomicBoolean flag = cancelled.get(jobId);
-        JobStatus s = jobs.get(jobId);
-        if (flag == null || s == null || s.state().terminal()) {
-            return false;
+    /**
+     * Queues a job (Kafka requests, retrains). A duplicate id is answered with the existing job (the same request
+     * delivered twice runs once); an unknown job, data that may not be read or a full queue is recorded as a FAILED
+     * job with a FAILED event giving the reason, since nobody else would tell the requester.
+     */
+    public Submission submit(TrainingRequested request) {
+        return submit(request, true);
+    }
+
+    /**
+     * Queues a job for a caller that gets the answer directly ({@code POST /jobs}): refusals are not recorded and
+     * send no event, so the same id may be used again once the reason is fixed (a full queue: later).
+     */
+    public Submission trySubmit(TrainingRequested request) {
+        return submit(request, false);
+    }
+
+    private Submission submit(TrainingRequested request, boolean recordRefusals) {
+        Optional<TrainingJob> job = catalog.find(request.job());
+        Tracked t = new Tracked(request, job.orElse(null));
+        Tracked existing = jobs.putIfAbsent(request.jobId(), t);
+        if (existing != null) {
+            return new Submission(Outcome.DUPLICATE, currentStatus(existing), "job id " + request.jobId() + " exists already");
         }
-        flag.set(true);
-        if (queue.removeIf(q -> q.request().jobId().equals(jobId))) {
-            emitTerminal(requestOf(s), TrainingProgress.State.CANCELLED, "cancelled before it started", null, 0, false, Map.of());
+        if (job.isEmpty()) {
+            return refuse(t, Outcome.UNKNOWN_JOB, "unknown job '" + request.job() + "'; known jobs: "
+                    + String.join(", ", catalog.all().keySet()), recordRefusals);
         }
-        return true;
+        String data = request.params().get("data");
+        if (data != null && !DataPaths.isKeyword(data)) {
+            try {
+                DataPaths.confine(settings.dataDir(), data);
+            } catch (JobFailedException e) {
+                return refuse(t, Outcome.REFUSED, e.getMessage(), recordRefusals);
+            }
+        }
+        synchronized (t) {
+            int ahead = queue.size();
+            if (!queue.offer(t)) {
+                return refuse(t, Outcome.QUEUE_FULL, "the training queue is full (" + settings.queueCapacity()
+                        + " jobs); try again later", recordRefusals);
+            }
+            // under t's lock: the worker cannot report this job as started before it is reported queued
+            TrainingProgress queued = progress(request, TrainingProgress.State.QUEUED, 0, 0, 0, Double.NaN, 0, -1, Map.of(),
+                    "queued (" + ahead + " ahead)", null, 0, false);
+            t.status = status(t, queued);
+            sink.emit(queued);
+            return new Submission(Outcome.QUEUED, t.status, null);
+        }
+    }
+
+    private Submission refuse(Tracked t, Outcome outcome, String reason, boolean record) {
+        LOG.warnf("training request %s refused: %s", t.request.jobId(), reason);
+        if (!record) {
+            jobs.remove(t.request.jobId(), t);
+            return new Submission(outcome, null, reason);
+        }
+        return new Submission(outcome, finish(t, TrainingProgress.State.FAILED, reason, null, 0, false, Map.of()), reason);
+    }
+
+    /**
+     * Cancels a job: a queued one ends CANCELLED at once; one the worker holds ends CANCELLED before it starts or at
+     * its next cancellation point (progress report, DL4J iteration, before publication). A finished job is left as it
+     * is.
+     */
+    public CancelOutcome cancel(String jobId) {
+        Tracked t = jobs.get(jobId);
+        if (t == null) {
+            return CancelOutcome.UNKNOWN;
+        }
+        synchronized (t) {
+            if (t.ended) {
+                return CancelOutcome.FINISHED;
+            }
+            t.cancelRequested.set(true);
+        }
+        if (queue.remove(t)) {
+            finish(t, TrainingProgress.State.CANCELLED, "cancelled before it started", null, 0, false, Map.of());
+            return CancelOutcome.CANCELLED;
+        }
+        return CancelOutcome.CANCELLING;
     }
 
     public Optional<JobStatus> status(String jobId) {
-        return Optional.ofNullable(jobs.get(jobId));
+        return Optional.ofNullable(jobs.get(jobId)).map(JobRunner::currentStatus);
     }
 
     public List<JobStatus> list() {
-        List<JobStatus> l = new ArrayList<>(jobs.values());
+        List<JobStatus> l = new ArrayList<>(jobs.values().stream().map(JobRunner::currentStatus).filter(Objects::nonNull)
+                .toList());
         l.sort(Comparator.comparingLong(JobStatus::submittedAt).reversed());
         return l;
     }
 
+    /** Job kinds this runner knows. */
+    public List<String> jobKinds() {
+        return List.copyOf(catalog.all().keySet());
+    }
+
+    private static JobStatus currentStatus(Tracked t) {
+        synchronized (t) {
+            return t.status;
+        }
+    }
+
     private void loop() {
         while (running.get()) {
-            Queued q;
+            Tracked t;
             try {
-                q = queue.poll(1, TimeUnit.SECONDS);
+                t = queue.poll(1, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
-                return;
+                break;
             }
-            if (q == null) {
-                continue;
-            }
-            if (cancelled.get(q.request().jobId()).get()) {
+            if (t == null) {
                 continue;
             }
             long start = System.nanoTime();
             try {
-                run(q.request(), q.job());
-            } catch (Throwable t) { // never let one job take the worker down
-                LOG.errorf(t, "job %s failed unexpectedly", q.request().jobId());
-                emitTerminal(q.request(), TrainingProgress.State.FAILED, "internal error: " + t, null, 0, false, Map.of());
+                beforeStart.dequeued(t.request.jobId());
+                if (t.cancelRequested.get()) {
+                    // cancelled after it left the queue and before it started: nobody else will end it
+                    finish(t, TrainingProgress.State.CANCELLED, "cancelled before it started", null, 0, false, Map.of());
+                    continue;
+                }
+                run(t);
+            } catch (InterruptedException e) {
+                finish(t, TrainingProgress.State.CANCELLED, "the trainer stopped before it started", null, 0, false, Map.of());
+                break;
+            } catch (Throwable e) { // never let one job take the worker down
+                LOG.errorf(e, "job %s failed unexpectedly", t.request.jobId());
+                finish(t, TrainingProgress.State.FAILED, "internal error: " + e, null, 0, false, Map.of());
             } finally {
+                if (!isEnded(t)) {
+                    LOG.errorf("job %s ended without an outcome", t.request.jobId());
+                    finish(t, TrainingProgress.State.FAILED, "internal error: the job ended without an outcome", null, 0,
+                            false, Map.of());
+                }
                 trainingTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 System.gc(); // DL4J's off-heap arrays are freed when their Java objects are collected
             }
         }
+        // stopping: what is still queued will not run
+        for (Tracked t; (t = queue.poll()) != null; ) {
+            finish(t, TrainingProgress.State.CANCELLED, "the trainer stopped before it started", null, 0, false, Map.of());
+        }
     }
 
-    private void run(TrainingRequested req, TrainingJob job) {
+    private static boolean isEnded(Tracked t) {
+        synchronized (t) {
+            return t.ended;
+        }
+    }
+
+    private void run(Tracked t) {
+        TrainingRequested req = t.request;
+        TrainingJob job = t.job;
         Path work;
         try {
             work = Files.createDirectories(settings.workRoot().resolve(req.jobId().replaceAll("[^A-Za-z0-9._-]", "_")));
         } catch (IOException e) {
-            emitTerminal(req, TrainingProgress.State.FAILED, "cannot create work directory: " + e, null, 0, false, Map.of());
+            finish(t, TrainingProgress.State.FAILED, "cannot create work directory: " + e, null, 0, false, Map.of());
             return;
         }
         long started = System.currentTimeMillis();
-        Ctx ctx = new Ctx(req, job, work);
+        Ctx ctx = new Ctx(t, work);
         try {
             ctx.emit(TrainingProgress.State.RUNNING, 0, 0, 0, Double.NaN, 0, -1, Map.of(), "started");
+            ctx.checkCancelled();
             TrainedModel trained = job.run(ctx);
             ctx.checkCancelled();
             ctx.emit(TrainingProgress.State.EXPORTING, 0, 0, 0, Double.NaN, 0, -1, trained.metrics(),
@@ -200,45 +354,71 @@ public final class JobRunner implements AutoCloseable {
                         + "); its metrics are compared as they are")));
             }
             ctx.checkCancelled();
-            for (TrainedModel companion : trained.companions()) {
-                ModelPublished c = publish(req, job, companion, state.resolve(companion.modelName(),
-                        RegistryState.ALIAS_CHAMPION).orElse(null), verdict, work, System.currentTimeMillis() - started);
+            List<ModelPublished> announced = publishTogether(req, job, trained, state, champion.orElse(null), verdict, work,
+                    System.currentTimeMillis() - started);
+            ModelPublished main = announced.get(announced.size() - 1);
+            for (ModelPublished c : announced.subList(0, announced.size() - 1)) {
                 LOG.infof("published %s v%d (companion of %s)", c.name(), c.version(), trained.modelName());
             }
-            ModelPublished published = publish(req, job, trained, champion.orElse(null), verdict, work,
-                    System.currentTimeMillis() - started);
             String msg = verdict.pass()
-                    ? "published " + published.name() + " v" + published.version() + " as champion: " + verdict.summary()
-                    : "published " + published.name() + " v" + published.version() + " as candidate, not promoted: "
+                    ? "published " + main.name() + " v" + main.version() + " as champion: " + verdict.summary()
+                    : "published " + main.name() + " v" + main.version() + " as candidate, not promoted: "
                     + verdict.summary();
-            emitTerminal(req, TrainingProgress.State.PUBLISHED, msg, published.name(), published.version(), verdict.pass(),
-                    trained.metrics());
-            finished.increment();
+            finish(t, TrainingProgress.State.PUBLISHED, msg, main.name(), main.version(), verdict.pass(), trained.metrics());
             LOG.info(msg);
         } catch (JobCancelledException e) {
-            emitTerminal(req, TrainingProgress.State.CANCELLED, "cancelled", null, 0, false, Map.of());
+            finish(t, TrainingProgress.State.CANCELLED, "cancelled", null, 0, false, Map.of());
         } catch (JobFailedException e) {
-            failed.increment();
             LOG.warnf("job %s (%s) failed: %s", req.jobId(), req.job(), e.getMessage());
-            emitTerminal(req, TrainingProgress.State.FAILED, e.getMessage(), null, 0, false, Map.of());
+            finish(t, TrainingProgress.State.FAILED, e.getMessage(), null, 0, false, Map.of());
         } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException | InterruptedException e) {
-            failed.increment();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             LOG.errorf(e, "job %s (%s) failed", req.jobId(), req.job());
-            emitTerminal(req, TrainingProgress.State.FAILED, "failed: " + e, null, 0, false, Map.of());
+            finish(t, TrainingProgress.State.FAILED, "failed: " + e, null, 0, false, Map.of());
         } finally {
             TempDir.deleteRecursively(work);
         }
     }
 
-    /** The model and its companions, companions first (the order they are published in). */
+    /** The model and its companions, companions first (the order they are announced in). */
     private static List<TrainedModel> withCompanions(TrainedModel trained) {
         List<TrainedModel> all = new ArrayList<>(trained.companions());
         all.add(trained);
         return all;
     }
 
-    private ModelPublished publish(TrainingRequested req, TrainingJob job, TrainedModel trained, ModelPublished champion,
-                                   Gate.Result verdict, Path work, long trainingMillis) throws IOException {
+    /**
+     * Publishes {@code trained} and its companions all or nothing: every artifact set is stored first (the store
+     * allocates the versions), then every {@link ModelPublished} is announced in one registry transaction. When the
+     * announcement fails, none of them is visible; the stored versions stay in the store unannounced, where no service
+     * looks (services follow the registry), and the job fails.
+     */
+    private List<ModelPublished> publishTogether(TrainingRequested req, TrainingJob job, TrainedModel trained,
+                                                 RegistryState state, ModelPublished champion, Gate.Result verdict,
+                                                 Path work, long trainingMillis) throws IOException, JobFailedException {
+        ModelPublisher publisher = new ModelPublisher(store, registry);
+        List<ModelPublished> stored = new ArrayList<>();
+        for (TrainedModel m : withCompanions(trained)) {
+            ModelPublished parent = m == trained ? champion : state.resolve(m.modelName(), RegistryState.ALIAS_CHAMPION)
+                    .orElse(null);
+            stored.add(publisher.store(request(req, job, m, parent, verdict, work, trainingMillis)));
+        }
+        try {
+            publisher.announce(stored);
+        } catch (RuntimeException e) {
+            String names = stored.stream().map(p -> p.name() + " v" + p.version()).collect(Collectors.joining(", "));
+            throw new JobFailedException("could not announce " + names + " in the registry; none of them is visible "
+                    + "(stored but unannounced versions are never served): " + e.getMessage(), e);
+        }
+        return stored;
+    }
+
+    /** Writes the artifacts of {@code trained} (ONNX, DL4J zip, gradient graph, extras, model card) for publication. */
+    private ModelPublisher.Request request(TrainingRequested req, TrainingJob job, TrainedModel trained,
+                                           ModelPublished champion, Gate.Result verdict, Path work, long trainingMillis)
+            throws IOException {
         // a directory per model: a job's companions are published from the same work directory
         work = Files.createDirectories(work.resolve("publish-" + trained.modelName().replaceAll("[^A-Za-z0-9._-]", "_")));
         Path onnx = Files.write(work.resolve(ModelPublisher.PRIMARY), trained.onnx());
@@ -275,42 +455,49 @@ public final class JobRunner implements AutoCloseable {
                 Json.toPrettyString(card))));
         Lineage lineage = new Lineage(champion == null ? null : champion.version(), job.name() + " " + req.jobId(),
                 trained.dataRef(), trained.dataHash(), settings.codeVersion(), trainingMillis);
-        return new ModelPublisher(store, registry).publish(new ModelPublisher.Request(trained.modelName(), onnx, extra,
-                trained.metrics(), lineage, trained.properties(),
-                verdict.pass() ? RegistryState.ALIAS_CHAMPION : RegistryState.ALIAS_CANDIDATE));
+        return new ModelPublisher.Request(trained.modelName(), onnx, extra, trained.metrics(), lineage, trained.properties(),
+                verdict.pass() ? RegistryState.ALIAS_CHAMPION : RegistryState.ALIAS_CANDIDATE);
     }
 
-    private JobStatus fail(TrainingRequested req, String reason) {
-        LOG.warnf("training request %s refused: %s", req.jobId(), reason);
-        failed.increment();
-        return emitTerminal(req, TrainingProgress.State.FAILED, reason, null, 0, false, Map.of());
-    }
-
-    private JobStatus emitTerminal(TrainingRequested req, TrainingProgress.State state, String message, String model,
-                                   int version, boolean promoted, Map<String, Double> metrics) {
-        TrainingProgress p = progress(req, state, 0, 0, 0, Double.NaN, 0, -1, metrics, message, model, version, promoted);
-        JobStatus s = update(req, p);
-        sink.emit(p);
-        return s;
-    }
-
-    private JobStatus update(TrainingRequested req, TrainingProgress p) {
-        if (req == null || p == null) {
-            return null;
-        }
-        JobStatus previous = jobs.get(req.jobId());
-        JobStatus s = new JobStatus(req.jobId(), req.job(), req.params(), p.state(), p,
-                previous == null ? System.currentTimeMillis() : previous.submittedAt(),
-                p.state().terminal() ? System.currentTimeMillis() : null);
-        jobs.put(req.jobId(), s);
-        if (p.state() == TrainingProgress.State.QUEUED) {
+    /**
+     * Ends {@code t} with a terminal event, once: a second call (a cancel racing the job's own end) changes nothing
+     * and returns the status the first one set.
+     */
+    private JobStatus finish(Tracked t, TrainingProgress.State state, String message, String model, int version,
+                             boolean promoted, Map<String, Double> metrics) {
+        TrainingProgress p = progress(t.request, state, 0, 0, 0, Double.NaN, 0, -1, metrics, message, model, version, promoted);
+        synchronized (t) {
+            if (t.ended) {
+                LOG.debugf("job %s already ended %s; %s ignored", t.request.jobId(), t.status.state(), state);
+                return t.status;
+            }
+            t.ended = true;
+            t.status = status(t, p);
             sink.emit(p);
         }
-        return s;
+        switch (state) {
+            case PUBLISHED -> published.increment();
+            case CANCELLED -> cancelled.increment();
+            default -> failed.increment();
+        }
+        return currentStatus(t);
     }
 
-    private static TrainingRequested requestOf(JobStatus s) {
-        return new TrainingRequested(TrainingRequested.SCHEMA_VERSION, s.jobId(), s.job(), s.params(), 0, null, s.submittedAt());
+    /** Records and emits an intermediate event, unless the job already ended. */
+    private void update(Tracked t, TrainingProgress p) {
+        synchronized (t) {
+            if (t.ended) {
+                return;
+            }
+            t.status = status(t, p);
+            sink.emit(p);
+        }
+    }
+
+    private static JobStatus status(Tracked t, TrainingProgress p) {
+        TrainingRequested req = t.request;
+        return new JobStatus(req.jobId(), req.job(), req.params(), p.state(), p, t.submittedAt,
+                p.state().terminal() ? System.currentTimeMillis() : null);
     }
 
     private static TrainingProgress progress(TrainingRequested req, TrainingProgress.State state, int epoch, int epochs,
@@ -321,13 +508,15 @@ public final class JobRunner implements AutoCloseable {
     }
 
     private final class Ctx implements JobContext {
+        private final Tracked tracked;
         private final TrainingRequested req;
         private final JobParams params;
         private final Path work;
         private final long seed;
 
-        Ctx(TrainingRequested req, TrainingJob job, Path work) {
-            this.req = req;
+        Ctx(Tracked tracked, Path work) {
+            this.tracked = tracked;
+            this.req = tracked.request;
             this.params = new JobParams(req.params());
             this.work = work;
             this.seed = req.seed() != 0 ? req.seed() : 42;
@@ -367,23 +556,23 @@ public final class JobRunner implements AutoCloseable {
 
         void emit(TrainingProgress.State state, int epoch, int epochs, long step, double loss, double rate, double eta,
                   Map<String, Double> metrics, String message) {
-            TrainingProgress p = JobRunner.progress(req, state, epoch, epochs, step, loss, rate, eta, metrics, message, null, 0, false);
-            update(req, p);
-            sink.emit(p);
+            update(tracked, JobRunner.progress(req, state, epoch, epochs, step, loss, rate, eta, metrics, message, null, 0,
+                    false));
         }
 
         @Override
         public void checkCancelled() {
-            if (cancelled.get(req.jobId()).get()) {
+            if (tracked.cancelRequested.get()) {
                 throw new JobCancelledException(req.jobId());
             }
         }
     }
 
+    /** Stops the worker: the running job is cancelled (it ends CANCELLED), queued ones end CANCELLED unstarted. */
     @Override
     public void close() {
         running.set(false);
-        cancelled.values().forEach(f -> f.set(true));
+        jobs.values().forEach(t -> t.cancelRequested.set(true));
         worker.interrupt();
         try {
             worker.join(30_000);

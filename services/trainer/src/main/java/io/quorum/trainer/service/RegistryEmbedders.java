@@ -3,6 +3,7 @@ package io.quorum.trainer.service;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.model.ArtifactFetcher;
+import io.quorum.shared.model.FetchRetry;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
 import io.quorum.shared.model.RegistryState;
@@ -24,12 +25,15 @@ final class RegistryEmbedders implements EmbedderResolver {
     private final List<ModelStore> stores;
     private final Path cache;
     private final InferenceOptions options;
+    private final FetchRetry fetchRetry;
 
-    RegistryEmbedders(ModelRegistry registry, List<ModelStore> stores, Path cache, InferenceOptions options) {
+    RegistryEmbedders(ModelRegistry registry, List<ModelStore> stores, Path cache, InferenceOptions options,
+                      FetchRetry fetchRetry) {
         this.registry = registry;
         this.stores = stores;
         this.cache = cache;
         this.options = options;
+        this.fetchRetry = fetchRetry;
     }
 
     @Override
@@ -45,7 +49,9 @@ final class RegistryEmbedders implements EmbedderResolver {
                     + meta.version() + ") uses vectors=" + served + ": publish the embedder first (./quorum train word-vectors"
                     + " data=... vectors=" + vectors + "), then train without vectors=");
         }
-        Path dir = ArtifactFetcher.fetch(meta, stores, cache.resolve(name).resolve(Integer.toString(meta.version())));
+        // transient failures (a file not yet visible on a shared store) are retried in the job's thread
+        Path dir = ArtifactFetcher.fetch(meta, stores, cache.resolve(name).resolve(Integer.toString(meta.version())),
+                fetchRetry);
         return new Resolved(Embedders.load(meta, dir, options), meta.version(), name + " v" + meta.version(), dir);
     }
 }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quorum.shared.data.DataDir;
-import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
@@ -24,6 +23,8 @@ import io.quorum.training.jobs.PairScorerJob;
 import io.quorum.training.api.TrainingJob;
 import io.quorum.training.jobs.WordVectorsJob;
 import io.quorum.trainer.run.JobRunner;
+import io.quorum.trainer.run.ProgressDelivery;
+import io.quorum.trainer.run.RequestLimits;
 import io.quorum.trainer.run.RetrainTrigger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -53,6 +54,8 @@ public class TrainerService {
     KafkaClients clients;
 
     private KafkaOutput output;
+    private ProgressDelivery progress;
+    private RequestLimits limits;
     private ModelRegistry registry;
     private JobRunner runner;
     private JobCatalog catalog;
@@ -61,6 +64,10 @@ public class TrainerService {
 
     void onStart(@Observes StartupEvent ev) {
         output = clients.output("trainer");
+        limits = config.limits().requestLimits();
+        // progress sends are awaited and retried on their own thread; the job worker only queues them
+        progress = new ProgressDelivery(p -> output.send(OutRecord.of(Topics.TRAINING_PROGRESS, p.jobId(), Json.toBytes(p))),
+                config.progress().settings(), meters);
         registry = new ModelRegistry(clients);
         Path data = config.dataDir().filter(s -> !s.isBlank()).map(Path::of).orElse(DataDir.root());
         FileSystemModelStore store = new FileSystemModelStore(Path.of(models.storeDir()));
@@ -70,13 +77,15 @@ public class TrainerService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        RegistryEmbedders registryEmbedders = new RegistryEmbedders(registry, List.of(store), cache, inference.options());
-        TextPairSource texts = new TextPairSource(registryEmbedders, cache.resolve("vectors"), labeled.file());
-        LocalEmbedders local = new LocalEmbedders(data, cache, inference.options(), 42);
+        RegistryEmbedders registryEmbedders = new RegistryEmbedders(registry, List.of(store), cache, inference.options(),
+                models.fetchRetryPolicy());
+        // requests come from Kafka and HTTP: their data files must lie in the data directory
+        TextPairSource texts = new TextPairSource(registryEmbedders, cache.resolve("vectors"), labeled.file(), true);
+        LocalEmbedders local = new LocalEmbedders(data, cache, inference.options(), 42, true);
         List<TrainingJob> kinds = List.of(new PairScorerJob(List.of(texts)), new PairAlignerJob(texts, registryEmbedders),
                 new WordVectorsJob(texts, local), new MiniLmSiameseJob(texts, registryEmbedders));
         catalog = new JobCatalog(kinds);
-        runner = new JobRunner(catalog, store, registry, this::emit, new JobRunner.Settings(Path.of(config.workDir()), data,
+        runner = new JobRunner(catalog, store, registry, progress, new JobRunner.Settings(Path.of(config.workDir()), data,
                 config.codeVersion(), config.queueCapacity(), config.parityTolerance()), meters);
         for (String job : config.retrain().job()) {
             if (catalog.find(job).isEmpty()) {
@@ -95,7 +104,10 @@ public class TrainerService {
             retrain.close();
         }
         if (runner != null) {
-            runner.close();
+            runner.close(); // ends the running and queued jobs CANCELLED
+        }
+        if (progress != null) {
+            progress.close(); // sends what is queued (terminal events above all), bounded
         }
         if (output != null) {
             output.close();
@@ -103,10 +115,6 @@ public class TrainerService {
         if (registry != null) {
             registry.close();
         }
-    }
-
-    private void emit(TrainingProgress p) {
-        output.send(OutRecord.of(Topics.TRAINING_PROGRESS, p.jobId(), Json.toBytes(p)));
     }
 
     public JobRunner runner() {
@@ -127,5 +135,15 @@ public class TrainerService {
 
     KafkaOutput output() {
         return output;
+    }
+
+    /** Shape limits of training requests (HTTP and Kafka). */
+    RequestLimits limits() {
+        return limits;
+    }
+
+    /** {@code Retry-After} of a request refused because the queue is full. */
+    java.time.Duration retryAfter() {
+        return config.limits().retryAfter();
     }
 }

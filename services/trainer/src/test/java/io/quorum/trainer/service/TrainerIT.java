@@ -226,6 +226,7 @@ class TrainerIT {
         assertThat(run(request("pair-scorer", SMALL)).state()).isEqualTo(TrainingProgress.State.PUBLISHED);
     }
 
+    /** No API token is configured here: POST and DELETE are open (JobsApiIT covers the token). */
     @Test
     void jobsCanBeStartedFollowedAndCancelledOverHttp() {
         String id = "http-" + UUID.randomUUID();

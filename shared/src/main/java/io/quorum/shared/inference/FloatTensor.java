@@ -37,6 +37,16 @@ public record FloatTensor(float[] data, long[] shape) implements Tensor {
         return data[flat];
     }
 
+    /** The rows of a rank-2 tensor, each a copy. */
+    public float[][] rows() {
+        int n = (int) shape[0];
+        float[][] out = new float[n][];
+        for (int r = 0; r < n; r++) {
+            out[r] = row(r);
+        }
+        return out;
+    }
+
     /** Row {@code r} of a rank-2 tensor. */
     public float[] row(int r) {
         int cols = (int) shape[1];

@@ -42,6 +42,13 @@ public final class Topics {
     /** {@code TrainingProgress}: progress and outcome of training jobs. */
     public static final String TRAINING_PROGRESS = "quorum.training.progress";
 
+    /** {@code DigitSubmitted}: digit images to classify, from upstream apps and the adversarial service's red team. */
+    public static final String DIGITS = "quorum.digits";
+    /** {@code AttackRequested}: attacks to run against a model. */
+    public static final String ATTACKS_REQUESTED = "quorum.attacks.requested";
+    /** {@code AdversarialGenerated} per image and {@code AttackCompleted} per request. */
+    public static final String ATTACKS_GENERATED = "quorum.attacks.generated";
+
     private static final List<TopicSpec> BASE = List.of(
             new TopicSpec(MODELS, 1, false, true, -1),
             new TopicSpec(QUESTIONS, 3, true, false, 7 * DAY_MS),
@@ -52,11 +59,14 @@ public final class Topics {
             new TopicSpec(PAIRS_LABELED, 1, false, false, -1),
             new TopicSpec(DUPLICATES_FOUND, 3, true, false, 7 * DAY_MS),
             new TopicSpec(TRAINING_REQUESTED, 1, false, false, 7 * DAY_MS),
-            new TopicSpec(TRAINING_PROGRESS, 1, false, false, 7 * DAY_MS));
+            new TopicSpec(TRAINING_PROGRESS, 1, false, false, 7 * DAY_MS),
+            new TopicSpec(DIGITS, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(ATTACKS_REQUESTED, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(ATTACKS_GENERATED, 3, true, false, 7 * DAY_MS));
 
     /** Topics consumed by a service: each of these has a dead-letter topic. */
     private static final List<String> CONSUMED = List.of(
-            QUESTIONS, PAIRS, PAIRS_EMBEDDED, QUESTIONS_EMBEDDED, PAIRS_LABELED, TRAINING_REQUESTED);
+            QUESTIONS, PAIRS, PAIRS_EMBEDDED, QUESTIONS_EMBEDDED, PAIRS_LABELED, TRAINING_REQUESTED, DIGITS, ATTACKS_REQUESTED);
 
     private Topics() {
     }

@@ -62,7 +62,7 @@ final class DigitsPictures {
         float[][] adv = Arrays.copyOf(adversarial, t);
         int[] y = Arrays.copyOf(set.labels(), t);
         TsnePlot.Projection p = TsnePlot.project(featureModel.features(clean), y, featureModel.features(adv), y, seed, 1000);
-        files.addAll(TsnePlot.write(dir, prefix + "-tsne", p, classNames, "t-SNE of the last hidden layer, " + title, 900, 700));
+        files.addAll(TsnePlot.write(dir, prefix + "-tsne", p, classNames, "t-SNE, last hidden layer, " + title, 900, 700));
         return files;
     }
 }

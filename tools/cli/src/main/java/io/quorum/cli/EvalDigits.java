@@ -320,7 +320,8 @@ final class EvalDigits implements Callable<Integer> {
                     .json(true, Attacks.isBlackBox(attack)));
             out.put("adversarialsPerSecond", Math.round(n / attackSeconds * 10) / 10.0);
             if (pictures != null) {
-                out.put("pictures", DigitsPictures.write(pictures, title(p.eps(), m.targetName, m.sourceName),
+                out.put("pictures", DigitsPictures.write(pictures, title(p.eps(), shortName(m.targetName, modelDir),
+                                shortName(m.sourceName, sourceModelDir)),
                         DigitsPictures.prefix(attack, p.eps()), set, outcome.adversarial(),
                         new DigitsPictures.Verdicts(before, confBefore, after, confAfter), m.target, m.target.classNames(), seed)
                         .stream().map(Path::toString).toList());
@@ -332,6 +333,11 @@ final class EvalDigits implements Callable<Integer> {
     private String title(double e, String target, String source) {
         return attack.toUpperCase(java.util.Locale.ROOT) + " eps " + e + " on " + target
                 + (source == null ? "" : " (crafted on " + source + ")");
+    }
+
+    /** A local model directory is named by its last path element in picture titles. */
+    private static String shortName(String name, Path dir) {
+        return dir == null || name == null ? name : String.valueOf(dir.toAbsolutePath().normalize().getFileName());
     }
 
     private static void checkShape(Classifier c, DigitSet set, String name) {

@@ -117,4 +117,32 @@ class EvalDigitsTest {
         assertThat(j.get("adversarialAccuracy").asDouble()).isLessThan(j.get("accuracy").asDouble());
         assertThat(j.get("meanLinf").asDouble()).isLessThanOrEqualTo(0.3 + 1e-6);
     }
+
+    @Test
+    void transferFromASourceModelIsScoredOnTheTarget() throws Exception {
+        List<String> plain = base(60);
+        plain.addAll(List.of("--attack", "fgsm", "--eps", "0.2"));
+        JsonNode direct = cli(plain.toArray(String[]::new)).json();
+        List<String> transfer = new ArrayList<>(plain);
+        transfer.addAll(List.of("--source-model-dir", DigitsTestModel.modelDir().toString()));
+        JsonNode t = cli(transfer.toArray(String[]::new)).json();
+        assertThat(t.get("sourceModel").asText()).isEqualTo(DigitsTestModel.modelDir().toString());
+        // crafted on the same weights: the same adversarials, the same figures
+        assertThat(t.get("adversarialAccuracy").asDouble()).isEqualTo(direct.get("adversarialAccuracy").asDouble());
+        assertThat(direct.has("sourceModel")).isFalse();
+    }
+
+    @Test
+    void aModelWithoutAGradientGraphIsOnlyAttackedAsABlackBox(@TempDir Path dir) throws Exception {
+        Files.copy(DigitsTestModel.modelDir().resolve("model.onnx"), dir.resolve("model.onnx"));
+        Path[] data = DigitsTestModel.heldOut();
+        List<String> a = new ArrayList<>(List.of("eval", "digits", "--images", data[0].toString(), "--labels", data[1].toString(),
+                "--model-dir", dir.toString(), "--limit", "10", "--attack", "fgsm"));
+        Run r = cli(a.toArray(String[]::new));
+        assertThat(r.rc()).isNotZero();
+        assertThat(r.err()).contains("needs gradient.onnx").contains("attack it with genetic");
+        a.set(a.indexOf("fgsm"), "genetic");
+        a.addAll(List.of("-P", "max-queries=200"));
+        assertThat(cli(a.toArray(String[]::new)).json().get("meanQueries").asDouble()).isBetween(1.0, 200.0);
+    }
 }

@@ -107,7 +107,7 @@ public final class DigitGrid {
                 int y = MARGIN + TITLE + row * rowH;
                 g.setColor(Color.DARK_GRAY);
                 centered(g, e.label() >= 0 ? "clean (" + name(classes, e.label()) + ")" : "start", x, cw, y + 12);
-                centered(g, "adversarial", x + cw + GAP, cw, y + 12);
+                centered(g, e.clean() != null ? "adversarial" : "evolved", x + cw + GAP, cw, y + 12);
                 int iy = y + HEADER;
                 if (e.clean() != null) {
                     drawImage(g, e.clean(), height, width, scale, x + (cw - width * scale) / 2, iy);

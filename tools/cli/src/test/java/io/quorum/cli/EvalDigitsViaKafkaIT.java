@@ -14,7 +14,13 @@ import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.topics.Topics;
+import io.quorum.shared.events.Lineage;
+import io.quorum.shared.model.DigitClassifierSpec;
+import io.quorum.shared.model.ModelPublisher;
+import io.quorum.shared.model.ModelStore;
+import io.quorum.shared.model.RegistryState;
 import io.quorum.testing.TestKafka;
+import io.quorum.testing.TestRegistry;
 import io.quorum.vision.attack.AttackParams;
 import io.quorum.vision.attack.AttackReport;
 import io.quorum.vision.attack.Attacks;
@@ -39,6 +45,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code eval digits --via-kafka} on a real broker. The adversarial service is built in parallel in its own module, so
@@ -54,7 +61,14 @@ class EvalDigitsViaKafkaIT {
     private static Thread responder;
 
     @BeforeAll
-    static void startResponder() throws Exception {
+    static void publishTheModelAndStartTheResponder() throws Exception {
+        // the registered version: model.onnx and its gradient graph, as the trainer publishes a digits model
+        Path dir = DigitsTestModel.modelDir();
+        TestRegistry.publisher().publish(new ModelPublisher.Request("digits-test", dir.resolve("model.onnx"),
+                List.of(new ModelStore.Artifact(DigitClassifierSpec.GRADIENT_ARTIFACT, dir.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT))),
+                Map.of("accuracy", 0.9), new Lineage(null, "test", "mnist", null, "test", 0L),
+                DigitClassifierSpec.properties(28, 28, DigitSets.DIGITS, "mnist"), RegistryState.ALIAS_CHAMPION));
+
         KafkaClients clients = TestKafka.clients();
         KafkaConsumer<String, byte[]> c = clients.consumer("test-adversarial", Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         List<TopicPartition> parts = new ArrayList<>();
@@ -152,7 +166,8 @@ class EvalDigitsViaKafkaIT {
     }
 
     private static EvalDigitsTest.Run viaKafka(int limit, String... more) {
-        List<String> a = args(limit, "--via-kafka", "--bootstrap", TestKafka.bootstrapServers(), "--timeout", "120");
+        List<String> a = args(limit, "--via-kafka", "--bootstrap", TestKafka.bootstrapServers(), "--timeout", "120",
+                "--store", TestRegistry.storeRoot().toString(), "--runtime", TestRegistry.cacheRoot().resolve("cli").toString());
         a.addAll(List.of(more));
         return EvalDigitsTest.cli(a.toArray(String[]::new));
     }
@@ -196,5 +211,21 @@ class EvalDigitsViaKafkaIT {
         assertThat(j.get("meanLinf").asDouble()).isLessThanOrEqualTo(0.1 + 1e-6);
         assertThat(j.get("meanL2").asDouble()).isCloseTo(local.get("meanL2").asDouble(), org.assertj.core.data.Offset.offset(1e-6));
         assertThat(j.get("adversarialAccuracy").asDouble()).isEqualTo(local.get("adversarialAccuracy").asDouble());
+    }
+
+    @Test
+    void aRegisteredModelIsEvaluatedInProcessAndItsPicturesDrawnFromTheServicesAnswers(@TempDir Path pictures) throws Exception {
+        JsonNode local = inProcess(30, "--attack", "fgsm", "--eps", "0.2");
+        List<String> a = args(30, "--model", "digits-test", "--attack", "fgsm", "--eps", "0.2", "--bootstrap",
+                TestKafka.bootstrapServers(), "--store", TestRegistry.storeRoot().toString(), "--runtime",
+                TestRegistry.cacheRoot().resolve("cli").toString());
+        JsonNode registered = EvalDigitsTest.cli(a.toArray(String[]::new)).json();
+        assertThat(registered.get("model").asText()).isEqualTo("digits-test v1");
+        assertThat(registered.get("adversarialAccuracy").asDouble()).isEqualTo(local.get("adversarialAccuracy").asDouble());
+
+        JsonNode k = viaKafka(30, "--model", "digits-test", "--attack", "fgsm", "--eps", "0.2", "--pictures",
+                pictures.toString()).json();
+        assertThat(k.get("pictures")).hasSize(4); // the grid from the answers, the t-SNE from v1's features
+        assertThat(javax.imageio.ImageIO.read(pictures.resolve("fgsm-eps0.2-tsne-both.png").toFile())).isNotNull();
     }
 }

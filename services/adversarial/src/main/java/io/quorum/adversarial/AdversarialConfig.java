@@ -69,11 +69,20 @@ public interface AdversarialConfig {
     String datasetPrefix();
 
     /**
-     * Per-image {@code AdversarialGenerated} records of one data-set request (evenly spaced over the set); the whole
-     * set goes to the model store. 0 publishes only the {@code AttackCompleted}.
+     * Per-image {@code AdversarialGenerated} records of one data-set request: -1, every image (what evaluations over
+     * Kafka read); N >= 0, an evenly spaced sample of at most N (0: only the {@code AttackCompleted}). The whole set
+     * goes to the model store either way.
      */
-    @WithDefault("100")
+    @WithDefault("-1")
     int datasetOutputCap();
+
+    /** Requests whose pictures this instance keeps for {@code GET /attacks/{requestId}/grid.png} (0: none). */
+    @WithDefault("64")
+    int recentRequests();
+
+    /** Clean/adversarial pairs kept per recent request for its picture (the first ones). */
+    @WithDefault("32")
+    int gridImages();
 
     /** Recent attacked images per (attack, model, version) behind {@code quorum_attack_success_ratio}. */
     @WithDefault("1000")

@@ -17,7 +17,6 @@ import io.quorum.shared.service.InferenceConfig;
 import io.quorum.shared.service.ModelServing;
 import io.quorum.shared.service.ModelsConfig;
 import io.quorum.shared.topics.Topics;
-import io.quorum.vision.attack.Attacks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -57,6 +56,7 @@ public class AdversarialService {
     private BatchMetrics batchMetrics;
     private AttackMetrics attackMetrics;
     private AttackProcessor processor;
+    private RecentAttacks recent;
 
     void onStart(@Observes StartupEvent ev) {
         serving.follow();
@@ -88,10 +88,11 @@ public class AdversarialService {
         AttackProcessor.Settings settings = new AttackProcessor.Settings(config.outputTopic(), config.redTeamTopic(),
                 config.attackBatch(), config.maxBatchDuration(), config.maxImages(), config.datasetOutputCap(),
                 config.datasetPrefix());
-        Attacks attacks = Attacks.standard();
+        AttackCatalog attacks = AttackCatalog.standard();
+        recent = new RecentAttacks(config.recentRequests(), config.gridImages());
         processor = new AttackProcessor(settings, new RequestChecks(attacks, dataDir, config.maxImages(),
                 config.maxQueriesPerImage()), new AdversarialSets(new FileSystemModelStore(Path.of(modelsConfig.storeDir()))),
-                attackMetrics);
+                attackMetrics, recent);
         LOG.infof("adversarial: %s -> %s (red team: %s), attacks %s, %d images per attack call, data sets from %s",
                 inputTopic, config.outputTopic(), config.redTeamTopic(), attacks.names(), config.attackBatch(),
                 DataDir.describe(dataDir));
@@ -130,6 +131,10 @@ public class AdversarialService {
 
     TargetModels models() {
         return models;
+    }
+
+    RecentAttacks recent() {
+        return recent;
     }
 
     AttackMetrics attackMetrics() {

@@ -16,11 +16,12 @@ import io.quorum.shared.model.Hashing;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.vision.attack.AttackParams;
 import io.quorum.vision.attack.AttackReport;
-import io.quorum.vision.attack.Attacks;
+import io.quorum.vision.attack.FoolingImages;
 import io.quorum.vision.attack.Outcome;
 import io.quorum.vision.data.DigitSet;
 import io.quorum.vision.data.DigitSets;
 import io.quorum.vision.model.Classifier;
+import io.quorum.vision.picture.DigitGrid;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,7 +54,7 @@ final class AttackProcessor {
      * @param attackBatch       images per attack call
      * @param maxBatchDuration  time budget of one poll; data-set requests stop early beyond it
      * @param maxImages         most images of a data-set request
-     * @param datasetOutputCap  per-image records published for one data-set request (evenly spaced)
+     * @param datasetOutputCap  per-image records published for one data-set request: -1 all, N an evenly spaced sample
      * @param datasetPrefix     store names of adversarial data sets start with it
      */
     record Settings(String outputTopic, String redTeamTopic, int attackBatch, Duration maxBatchDuration, int maxImages,
@@ -96,8 +97,9 @@ final class AttackProcessor {
     private record GroupKey(ModelRef target, ModelRef craft, String attack, Map<String, String> params) {
     }
 
-    /** One attacked image. */
-    private record Image(int index, String sourceId, float[] adversarial, Integer label, AttackReport.Item item) {
+    /** One attacked image; {@code clean} is null for one evolved from noise. */
+    private record Image(int index, String sourceId, float[] clean, float[] adversarial, Integer label,
+                         AttackReport.Item item) {
     }
 
     /** Running totals of a request's images (all of them, also in data-set mode where only a sample is published). */
@@ -156,12 +158,16 @@ final class AttackProcessor {
     private final RequestChecks checks;
     private final AdversarialSets sets;
     private final AttackMetrics metrics;
+    private final RecentAttacks recent;
 
-    AttackProcessor(Settings settings, RequestChecks checks, AdversarialSets sets, AttackMetrics metrics) {
+    /** @param sets where data sets are stored (null: not stored); @param recent pictures kept (null: none) */
+    AttackProcessor(Settings settings, RequestChecks checks, AdversarialSets sets, AttackMetrics metrics,
+                    RecentAttacks recent) {
         this.settings = settings;
         this.checks = checks;
         this.sets = sets;
         this.metrics = metrics;
+        this.recent = recent;
     }
 
     Processed process(List<InRecord> records, Models models, Sink sink) {
@@ -213,6 +219,7 @@ final class AttackProcessor {
                         Answer a = (Answer) res;
                         answered++;
                         metrics.completed(a.bound().job().attack().name(), a.bound().target().meta().name());
+                        remember(a);
                         sends.add(sink.send(outputs(a)));
                     }
                 }
@@ -269,7 +276,7 @@ final class AttackProcessor {
         ModelManager.Lease<AttackModel> target = leases.get(job.target());
         ModelManager.Lease<AttackModel> craft = job.source() == null ? target : leases.get(job.source());
         Bound b = new Bound(job, target, craft);
-        if (job.attack() instanceof Attacks.White && !b.craft().whiteBox()) {
+        if (job.attack().whiteBox() && !b.craft().whiteBox()) {
             throw new InvalidEventException(RejectReason.UNSUPPORTED_ATTACK, job.attack().name() + " is a white-box attack and "
                     + b.craft().describe() + " was published without " + io.quorum.shared.model.DigitClassifierSpec.GRADIENT_ARTIFACT
                     + ": attack it as a black box or publish its gradient graph");
@@ -309,19 +316,29 @@ final class AttackProcessor {
 
     // ------------------------------------------------------------------ attacks
 
-    /** One attack call on {@code clean} (null: from noise), scored on the target; metrics recorded. */
+    /**
+     * One attack call, scored on the target, metrics recorded. {@code clean} with their {@code labels}; or, for images
+     * evolved from noise ({@code clean} null), {@code labels} holds each image's target class.
+     */
     private AttackReport attack(Bound b, float[][] clean, int[] labels, int count, AttackParams p, Random rnd,
                                 float[][] adversarialOut) {
+        return attack(b, clean, labels, count, p, rnd, adversarialOut, false);
+    }
+
+    private AttackReport attack(Bound b, float[][] clean, int[] labels, int count, AttackParams p, Random rnd,
+                                float[][] adversarialOut, boolean fromNoise) {
         Classifier craft = b.craft().classifier();
         float[][] input = clean != null ? clean : new float[count][b.craft().classifier().inputSize()];
-        int[] goals = labels != null ? labels : filled(count, p.target());
+        int[] goals = labels;
         long start = System.nanoTime();
-        Outcome o = b.job().attack() instanceof Attacks.White w
-                ? w.attack().run(b.craft().classifier(), input, goals, p, rnd)
-                : ((Attacks.Black) b.job().attack()).attack().run(craft, input, goals, p, rnd);
+        Outcome o = b.job().attack().whiteBox()
+                ? b.job().attack().white().run(b.craft().classifier(), input, goals, p, rnd)
+                : b.job().attack().black().run(craft, input, goals, p, rnd);
         long nanos = System.nanoTime() - start;
         checkOutcome(o, count, craft.inputSize(), b.job().attack().name());
-        AttackReport report = AttackReport.score(b.target().classifier(), clean, labels, o, p.target(), p.confidence());
+        AttackReport report = fromNoise
+                ? AttackReport.scoreFooling(b.target().classifier(), o, goals, p.confidence())
+                : AttackReport.score(b.target().classifier(), clean, labels, o, p.target(), p.confidence());
         metrics.attacked(b.job().attack().name(), b.target().meta().name(), b.target().meta().version(), report, nanos);
         System.arraycopy(o.adversarial(), 0, adversarialOut, 0, count);
         return report;
@@ -379,7 +396,7 @@ final class AttackProcessor {
                 Bound b = chunk.get(i);
                 Tally t = new Tally();
                 t.add(report.item(i), labels[i]);
-                Image img = new Image(0, b.job().requestId(), adv[i], labels[i], report.item(i));
+                Image img = new Image(0, b.job().requestId(), clean[i], adv[i], labels[i], report.item(i));
                 answers.add(new Answer(b, List.of(img), t, b.job().request().redTeam() ? List.of(redTeam(b, img)) : List.of(),
                         null, null, start));
             }
@@ -387,22 +404,24 @@ final class AttackProcessor {
         return answers;
     }
 
-    /** Fooling images: one per class (or one for {@code target}), each evolved from noise toward its class. */
+    /**
+     * Fooling images: one per class (image {@code i} aims at class {@code i}), or one for {@code target}, all evolved
+     * from noise in one attack call ({@link FoolingImages#targets}).
+     */
     private Answer noise(Bound b) {
         long start = System.nanoTime();
         AttackParams p = b.job().params();
         Random rnd = new Random(seed(b.job().requestId()));
-        int[] classes = p.targeted() ? new int[] {p.target()} : java.util.stream.IntStream.range(0, b.target().classes()).toArray();
+        int n = p.targeted() ? 1 : b.target().classes();
+        int[] targets = FoolingImages.targets(n, b.target().classes(), p);
+        float[][] adv = new float[n][];
+        AttackReport report = attack(b, null, targets, n, p, rnd, adv, true);
         List<Image> images = new ArrayList<>();
         List<OutRecord> red = new ArrayList<>();
         Tally t = new Tally();
-        for (int c : classes) {
-            AttackParams pc = new AttackParams(p.eps(), p.steps(), p.stepSize(), p.randomStart(), c, p.population(),
-                    p.generations(), p.maxQueries(), p.confidence(), p.mutation());
-            float[][] adv = new float[1][];
-            AttackReport report = attack(b, null, null, 1, pc, rnd, adv);
-            t.add(report, null);
-            Image img = new Image(images.size(), RequestChecks.FOOLING + ":" + c, adv[0], null, report.item(0));
+        for (int i = 0; i < n; i++) {
+            t.add(report.item(i), null);
+            Image img = new Image(i, RequestChecks.FOOLING + ":" + targets[i], null, adv[i], null, report.item(i));
             images.add(img);
             if (b.job().request().redTeam()) {
                 red.add(redTeam(b, img));
@@ -412,8 +431,8 @@ final class AttackProcessor {
     }
 
     /**
-     * A whole data set, in chunks, within the poll's time budget: every adversarial is kept for the stored set, an
-     * evenly spaced sample of at most {@code datasetOutputCap} is published per image. What was attacked is stored
+     * A whole data set, in chunks, within the poll's time budget: every adversarial is kept for the stored set and
+     * published per image, or, with a {@code datasetOutputCap} of 0 or more, an evenly spaced sample of at most that many. What was attacked is stored
      * even when the request stops early (the card and {@code AttackCompleted.error} say so).
      */
     private Answer dataset(Bound b, long deadline) throws InvalidEventException {
@@ -441,8 +460,8 @@ final class AttackProcessor {
                         + " is not one of the " + b.target().classes() + " classes of " + b.target().describe());
             }
         }
-        int stride = settings.datasetOutputCap() <= 0 ? Integer.MAX_VALUE : (n + settings.datasetOutputCap() - 1)
-                / settings.datasetOutputCap();
+        int cap = settings.datasetOutputCap();
+        int stride = cap < 0 ? 1 : cap == 0 ? Integer.MAX_VALUE : Math.max(1, (n + cap - 1) / cap);
         AttackParams p = job.params();
         Random rnd = new Random(seed(job.requestId()));
         float[][] adv = new float[n][];
@@ -481,7 +500,8 @@ final class AttackProcessor {
                 t.correctStored += stored[i] == labels[i] ? 1 : 0;
                 int index = from + i;
                 adv[index] = chunk[i];
-                Image img = new Image(index, job.dataset().reference() + "#" + index, chunk[i], labels[i], report.item(i));
+                Image img = new Image(index, job.dataset().reference() + "#" + index, clean[i], chunk[i], labels[i],
+                        report.item(i));
                 if (index % stride == 0) {
                     sample.add(img);
                 }
@@ -563,6 +583,26 @@ final class AttackProcessor {
 
     // ------------------------------------------------------------------ outputs
 
+    /** Keeps the first images of an answered request for its picture. */
+    private void remember(Answer a) {
+        if (recent == null || a.images().isEmpty()) {
+            return;
+        }
+        Job job = a.bound().job();
+        AttackModel target = a.bound().target();
+        List<DigitGrid.Entry> entries = new ArrayList<>();
+        for (Image img : a.images().subList(0, Math.min(a.images().size(), recent.imagesPerRequest()))) {
+            AttackReport.Item it = img.item();
+            entries.add(new DigitGrid.Entry(img.clean(), img.adversarial(), img.label() == null ? -1 : img.label(),
+                    it.predictionBefore(), it.confidenceBefore(), it.predictionAfter(), it.confidenceAfter()));
+        }
+        String source = job.source() == null ? "" : " from " + a.bound().craft().describe();
+        String title = job.attack().name() + (job.mode() == Job.Mode.NOISE ? "" : String.format(java.util.Locale.ROOT,
+                " eps %.3g", job.params().eps())) + " on " + target.describe() + source + " (" + job.requestId() + ")";
+        recent.remember(job.requestId(), new RecentAttacks.Picture(title, entries, target.height(), target.width(),
+                target.classifier().classNames()));
+    }
+
     private BatchResult outputs(Answer a) {
         Bound b = a.bound();
         Job job = b.job();
@@ -626,12 +666,6 @@ final class AttackProcessor {
             s = (s << 8) | (h[i] & 0xFF);
         }
         return s;
-    }
-
-    private static int[] filled(int n, int value) {
-        int[] a = new int[n];
-        Arrays.fill(a, value);
-        return a;
     }
 
     /** Images as IDX stores them: intensities rounded to the nearest 1/255. */

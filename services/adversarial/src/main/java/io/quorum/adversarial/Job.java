@@ -3,7 +3,6 @@ package io.quorum.adversarial;
 import io.quorum.shared.events.AttackRequested;
 import io.quorum.shared.kafka.InRecord;
 import io.quorum.vision.attack.AttackParams;
-import io.quorum.vision.attack.Attacks;
 import java.nio.file.Path;
 
 /**
@@ -18,7 +17,7 @@ import java.nio.file.Path;
  * @param dataset data-set mode: the set to attack; null otherwise
  * @param limit   data-set mode: most images to attack (the first ones), or -1 for the whole set
  */
-record Job(InRecord record, AttackRequested request, Attacks.Entry attack, AttackParams params, ModelRef target,
+record Job(InRecord record, AttackRequested request, AttackCatalog.Kind attack, AttackParams params, ModelRef target,
            ModelRef source, float[] image, Integer label, Dataset dataset, int limit) {
 
     /** What a request attacks. */

@@ -9,7 +9,6 @@ import io.quorum.shared.events.RejectReason;
 import io.quorum.shared.kafka.InRecord;
 import io.quorum.shared.model.Hashing;
 import io.quorum.vision.attack.AttackParams;
-import io.quorum.vision.attack.Attacks;
 import io.quorum.vision.data.DigitSets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,12 +34,12 @@ final class RequestChecks {
     private static final EventCodec<AttackRequested> CODEC = EventCodec.of(AttackRequested.class,
             AttackRequested.SCHEMA_VERSION);
 
-    private final Attacks attacks;
+    private final AttackCatalog attacks;
     private final Path dataDir;
     private final int maxImages;
     private final long maxQueries;
 
-    RequestChecks(Attacks attacks, Path dataDir, int maxImages, long maxQueries) {
+    RequestChecks(AttackCatalog attacks, Path dataDir, int maxImages, long maxQueries) {
         this.attacks = attacks;
         this.dataDir = dataDir;
         this.maxImages = maxImages;
@@ -49,7 +48,7 @@ final class RequestChecks {
 
     Job check(InRecord record) throws InvalidEventException {
         AttackRequested r = CODEC.decode(record.value());
-        Attacks.Entry attack = attacks.find(r.attack()).orElseThrow(() -> new InvalidEventException(
+        AttackCatalog.Kind attack = attacks.find(r.attack()).orElseThrow(() -> new InvalidEventException(
                 RejectReason.UNSUPPORTED_ATTACK, "unknown attack '" + r.attack() + "'; this service runs "
                 + String.join(", ", attacks.names())));
         AttackParams params;
@@ -59,7 +58,7 @@ final class RequestChecks {
             throw new InvalidEventException(RejectReason.INVALID_VALUE, e.getMessage());
         }
         if (params.maxQueries() > maxQueries) {
-            if (r.params().containsKey("max-queries") && attack instanceof Attacks.Black) {
+            if (r.params().containsKey("max-queries") && !attack.whiteBox()) {
                 throw new InvalidEventException(RejectReason.LIMIT_EXCEEDED, "max-queries " + params.maxQueries()
                         + " is above this service's limit of " + maxQueries + " per image");
             }

@@ -59,7 +59,7 @@ class AdversarialIT {
     }
 
     @Test
-    void fgsmRequestsInAdversarialsOutAndTheRedTeamOnTheDigitsTopic() {
+    void fgsmRequestsInAdversarialsOutAndTheRedTeamOnTheDigitsTopic() throws Exception {
         ModelPublished v = model();
         String prefix = "it-" + UUID.randomUUID() + "-";
         DigitSet test = Digits.test();
@@ -111,6 +111,15 @@ class AdversarialIT {
                 assertThat(d.image().intensities()).hasSize(784);
             }
         }
+        // the picture of a recent request: clean vs adversarial with the predictions
+        byte[] png = RestAssured.get("/attacks/" + prefix + "0/grid.png").then().statusCode(200).contentType("image/png")
+                .extract().asByteArray();
+        java.awt.image.BufferedImage picture = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        java.awt.Dimension expected = io.quorum.vision.picture.DigitGrid.size(1, 8, 28, 28, 3);
+        assertThat(picture.getWidth()).isEqualTo(expected.width);
+        assertThat(picture.getHeight()).isEqualTo(expected.height);
+        RestAssured.get("/attacks/" + prefix + "nothing/grid.png").then().statusCode(404);
+        RestAssured.get("/attacks/" + prefix + "0/grid.png?scale=100").then().statusCode(400);
         String models = RestAssured.get("/models").asString();
         assertThat(models).contains("\"name\":\"" + MODEL + "\"").contains(v.sha256());
         RestAssured.get("/q/health/ready").then().statusCode(200);
@@ -137,8 +146,9 @@ class AdversarialIT {
                 .filter(e -> e instanceof AdversarialGenerated).map(e -> (AdversarialGenerated) e).toList();
         AttackCompleted c = records.stream().map(AdversarialIT::event).filter(e -> e instanceof AttackCompleted)
                 .map(e -> (AttackCompleted) e).findFirst().orElseThrow();
-        assertThat(sample).as("the default cap: 100 per-image records, every third image").hasSize(100);
-        assertThat(sample.get(1).index()).isEqualTo(3);
+        assertThat(sample).as("by default every image is published").hasSize(300);
+        assertThat(sample.stream().map(AdversarialGenerated::index).distinct().count()).isEqualTo(300);
+        assertThat(sample.get(7).sourceId()).isEqualTo("mnist#" + sample.get(7).index());
         assertThat(c.attacked()).isEqualTo(300);
         assertThat(c.error()).isNull();
         assertThat(c.modelVersion()).isEqualTo(v.version());

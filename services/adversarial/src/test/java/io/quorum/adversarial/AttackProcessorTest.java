@@ -21,7 +21,6 @@ import io.quorum.shared.kafka.InRecord;
 import io.quorum.shared.kafka.OutRecord;
 import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.model.Hashing;
-import io.quorum.vision.attack.Attacks;
 import io.quorum.vision.data.DigitSet;
 import io.quorum.vision.data.DigitSets;
 import io.quorum.vision.model.Classifier;
@@ -60,6 +59,7 @@ class AttackProcessorTest {
 
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     AttackMetrics metrics = new AttackMetrics(meters, 100);
+    RecentAttacks recent = new RecentAttacks(4, 3);
     List<BatchResult> sent = new ArrayList<>();
     long offset;
 
@@ -76,10 +76,9 @@ class AttackProcessorTest {
     }
 
     AttackProcessor processor(Duration budget, int attackBatch) {
-        Attacks attacks = Attacks.standard().with(new TestAttacks.RandomSearch(), new TestAttacks.HillClimbFooling(),
-                new TestAttacks.Poisoned());
+        AttackCatalog attacks = AttackCatalog.standard().with(new TestAttacks.Poisoned());
         return new AttackProcessor(new AttackProcessor.Settings("out", "red", attackBatch, budget, 500, 10, "adv"),
-                new RequestChecks(attacks, dataDir, 500, 100_000), new AdversarialSets(registry.store), metrics);
+                new RequestChecks(attacks, dataDir, 500, 100_000), new AdversarialSets(registry.store), metrics, recent);
     }
 
     AttackProcessor.Processed run(AttackProcessor p, List<AttackRequested> requests) {
@@ -172,6 +171,15 @@ class AttackProcessorTest {
         assertThat(correctBefore).as("clean accuracy").isGreaterThanOrEqualTo(32);
         assertThat(correctAfter).as("accuracy under FGSM eps 0.2").isLessThan(correctBefore / 2);
         assertThat(metrics.successRatio("fgsm", MODEL, target.version())).isEqualTo(1 - correctAfter / 40.0, within(1e-9));
+        // the pictures of the last four requests are kept
+        assertThat(recent.size()).isEqualTo(4);
+        assertThat(recent.get("f35")).isEmpty();
+        RecentAttacks.Picture picture = recent.get("f39").orElseThrow();
+        assertThat(picture.entries()).singleElement().satisfies(e -> {
+            assertThat(e.clean()).containsExactly(test.images()[39]);
+            assertThat(e.label()).isEqualTo(test.labels()[39]);
+        });
+        assertThat(picture.title()).contains("fgsm").contains(MODEL + " v" + target.version()).contains("f39");
     }
 
     @Test
@@ -217,11 +225,12 @@ class AttackProcessorTest {
 
     @Test
     void blackBoxAttacksRunOnModelsWithoutAGradientGraphAndWhiteBoxOnesAreRefused() {
-        List<AttackRequested> requests = new ArrayList<>(images("b", NO_GRADIENT, "random-search",
-                Map.of("eps", "0.3", "max-queries", "50"), 5));
+        List<AttackRequested> requests = new ArrayList<>(images("b", NO_GRADIENT, "genetic",
+                Map.of("eps", "0.3", "max-queries", "500"), 5));
         requests.addAll(images("w", NO_GRADIENT, "fgsm", Map.of(), 1));
         AttackProcessor.Processed p = run(processor(Duration.ofMinutes(1), 64), requests);
         assertThat(p.answered()).isEqualTo(5);
+        assertThat(attackCalls("genetic")).as("the five images searched together").isEqualTo(1);
         assertThat(p.deadLetters()).singleElement().satisfies(d -> {
             assertThat(d.reason()).isEqualTo(RejectReason.UNSUPPORTED_ATTACK);
             assertThat(d.message()).contains("gradient.onnx");
@@ -229,7 +238,7 @@ class AttackProcessorTest {
         });
         for (OutRecord o : outputs("out")) {
             if (event(o) instanceof AdversarialGenerated g) {
-                assertThat(g.queries()).isBetween(1L, 50L);
+                assertThat(g.queries()).isBetween(1L, 500L);
                 assertThat(g.linf()).isLessThanOrEqualTo(0.3 + 1e-6);
                 assertThat(g.success()).isEqualTo(g.predictionAfter() != g.label());
             }
@@ -244,6 +253,7 @@ class AttackProcessorTest {
                 Map.of("confidence", "0.5", "max-queries", "300"), null, null, null, null, false, "test", 0);
         AttackProcessor.Processed p = run(processor(Duration.ofMinutes(1), 64), List.of(one, all));
         assertThat(p.answered()).isEqualTo(2);
+        assertThat(attackCalls("fooling")).as("one call per request, all classes at once").isEqualTo(2);
         Map<String, List<AttackEvent>> byRequest = outputs("out").stream().map(AttackProcessorTest::event)
                 .collect(Collectors.groupingBy(AttackEvent::requestId, LinkedHashMap::new, Collectors.toList()));
         assertThat(byRequest.get("fool-3")).hasSize(2);
@@ -283,6 +293,7 @@ class AttackProcessorTest {
         assertThat(c.attacked()).isEqualTo(100);
         assertThat(c.error()).isNull();
         assertThat(c.accuracyAfter()).isLessThan(c.accuracyBefore());
+        assertThat(recent.get("ds-1").orElseThrow().entries()).as("the first three pairs").hasSize(3);
         Map<String, String> ds = c.dataset();
         assertThat(ds.get(AttackCompleted.DATASET_NAME)).startsWith("adv-files-").endsWith("-fgsm");
         assertThat(registry.store.versions(ds.get(AttackCompleted.DATASET_NAME)))

@@ -10,7 +10,6 @@ import io.quorum.shared.events.InvalidEventException;
 import io.quorum.shared.events.RejectReason;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.InRecord;
-import io.quorum.vision.attack.Attacks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +37,7 @@ class RequestChecksTest {
         Files.writeString(data.resolve("a.idx"), "a");
         Files.writeString(dir.resolve("secret.idx"), "outside");
         Files.createSymbolicLink(data.resolve("link.idx"), dir.resolve("secret.idx"));
-        checks = new RequestChecks(Attacks.standard().with(new TestAttacks.RandomSearch(), new TestAttacks.HillClimbFooling()),
-                data, 1000, 5000);
+        checks = new RequestChecks(AttackCatalog.standard(), data, 1000, 5000);
     }
 
     static AttackRequested request(String attack, Map<String, String> params, DigitImage image, Integer label,
@@ -130,7 +128,7 @@ class RequestChecksTest {
         assertThat(reason(request("fgsm", Map.of("eps", "NaN"), image(0f), 1, null))).isEqualTo(RejectReason.INVALID_VALUE);
         assertThat(reason(request("pgd", Map.of("steps", "5000"), image(0f), 1, null))).isEqualTo(RejectReason.INVALID_VALUE);
         assertThat(reason(request("fgsm", Map.of("epsilon", "0.1"), image(0f), 1, null))).isEqualTo(RejectReason.INVALID_VALUE);
-        assertThat(reason(request("random-search", Map.of("max-queries", "6000"), image(0f), 1, null)))
+        assertThat(reason(request("genetic", Map.of("max-queries", "6000"), image(0f), 1, null)))
                 .isEqualTo(RejectReason.LIMIT_EXCEEDED);
         assertThat(reason(request("fgsm", Map.of("limit", "10"), image(0f), 1, null))).isEqualTo(RejectReason.INVALID_VALUE);
     }
@@ -193,8 +191,7 @@ class RequestChecksTest {
     @Test
     void theExampleRequestsAreValid() throws Exception {
         Path examples = io.quorum.testing.ServiceLauncher.repositoryRoot().resolve("examples/attacks.jsonl");
-        RequestChecks all = new RequestChecks(Attacks.standard().with(new TestAttacks.HillClimbFooling(), new Named("genetic")),
-                data, 1000, 100_000);
+        RequestChecks all = new RequestChecks(AttackCatalog.standard(), data, 1000, 100_000);
         java.util.List<String> lines = Files.readAllLines(examples);
         assertThat(lines).hasSizeGreaterThanOrEqualTo(5);
         java.util.Set<Job.Mode> modes = new java.util.HashSet<>();
@@ -206,15 +203,6 @@ class RequestChecksTest {
             }
         }
         assertThat(modes).containsExactlyInAnyOrder(Job.Mode.values());
-    }
-
-    /** A black-box attack that only has a name (for checks, which never run it). */
-    record Named(String name) implements io.quorum.vision.attack.BlackBoxAttack {
-        @Override
-        public io.quorum.vision.attack.Outcome run(io.quorum.vision.model.Classifier model, float[][] images, int[] labels,
-                                                   io.quorum.vision.attack.AttackParams params, java.util.Random rnd) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     String message(AttackRequested r) {

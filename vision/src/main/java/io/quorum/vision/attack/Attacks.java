@@ -1,91 +1,79 @@
 package io.quorum.vision.attack;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import io.quorum.vision.model.Classifier;
+import io.quorum.vision.model.GradientClassifier;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
+import java.util.Locale;
+import java.util.Random;
 
 /**
- * The attacks known by name, white-box ({@link WhiteBoxAttack}: FGSM, PGD) and black-box ({@link BlackBoxAttack}:
- * the genetic attack, fooling images). What the adversarial service, the CLI and the evaluations look names up in,
- * so a request, a command line and a results table mean the same attack by the same name.
+ * The attacks by name, shared by the adversarial service and the CLI: {@code fgsm} and {@code pgd} (white-box: they
+ * need the model's input gradient), {@code genetic} and {@code fooling} (black-box: probabilities only).
  */
 public final class Attacks {
 
-    /** One attack of either kind. */
-    public sealed interface Entry permits White, Black {
-        String name();
+    /** Every attack name, white-box ones first. */
+    public static final List<String> NAMES = List.of("fgsm", "pgd", "genetic", "fooling");
+
+    private Attacks() {
     }
 
-    /** A white-box attack: it needs the target's input gradient. */
-    public record White(WhiteBoxAttack attack) implements Entry {
-        @Override
-        public String name() {
-            return attack.name();
-        }
+    /** Whether {@code name} is an attack this library runs. */
+    public static boolean isKnown(String name) {
+        return NAMES.contains(normal(name));
     }
 
-    /** A black-box attack: it needs only the target's probabilities. */
-    public record Black(BlackBoxAttack attack) implements Entry {
-        @Override
-        public String name() {
-            return attack.name();
-        }
+    /** Whether {@code name} needs the model's gradient ({@code fgsm}, {@code pgd}). */
+    public static boolean isWhiteBox(String name) {
+        String n = normal(name);
+        return n.equals("fgsm") || n.equals("pgd");
     }
 
-    private final Map<String, Entry> byName = new LinkedHashMap<>();
-
-    private Attacks(List<WhiteBoxAttack> white, List<BlackBoxAttack> black) {
-        for (WhiteBoxAttack a : white) {
-            add(new White(a));
-        }
-        for (BlackBoxAttack a : black) {
-            add(new Black(a));
-        }
+    /** Whether {@code name} only queries probabilities ({@code genetic}, {@code fooling}). */
+    public static boolean isBlackBox(String name) {
+        String n = normal(name);
+        return n.equals("genetic") || n.equals("fooling");
     }
 
-    private void add(Entry e) {
-        if (byName.putIfAbsent(e.name(), e) != null) {
-            throw new IllegalArgumentException("two attacks are named " + e.name());
-        }
+    /** A new white-box attack; {@link IllegalArgumentException} for any other name. */
+    public static WhiteBoxAttack whiteBox(String name) {
+        return switch (normal(name)) {
+            case "fgsm" -> new Fgsm();
+            case "pgd" -> new Pgd();
+            default -> throw unknown(name, "white-box attack", "fgsm, pgd");
+        };
+    }
+
+    /** A new black-box attack; {@link IllegalArgumentException} for any other name. */
+    public static BlackBoxAttack blackBox(String name) {
+        return switch (normal(name)) {
+            case "genetic" -> new GeneticAttack();
+            case "fooling" -> new FoolingImages();
+            default -> throw unknown(name, "black-box attack", "genetic, fooling");
+        };
     }
 
     /**
-     * Every attack of this library: {@code fgsm}, {@code pgd}, and the black-box attacks built so far.
-     * The genetic attack and fooling images are added here as they land ({@code GeneticAttack}, {@code FoolingImages}).
+     * Runs attack {@code name} on {@code model}. A white-box attack needs a {@link GradientClassifier}; asked of a model
+     * without one it is an {@link IllegalArgumentException} (a black-box target).
      */
-    public static Attacks standard() {
-        return new Attacks(List.of(new Fgsm(), new Pgd()), List.of());
-    }
-
-    /** A catalogue of exactly these attacks (tests, tools that add their own). */
-    public static Attacks of(List<WhiteBoxAttack> white, List<BlackBoxAttack> black) {
-        return new Attacks(white, black);
-    }
-
-    /** This catalogue plus {@code black}. */
-    public Attacks with(BlackBoxAttack... black) {
-        List<WhiteBoxAttack> w = new ArrayList<>();
-        List<BlackBoxAttack> b = new ArrayList<>();
-        for (Entry e : byName.values()) {
-            if (e instanceof White white) {
-                w.add(white.attack());
-            } else if (e instanceof Black bl) {
-                b.add(bl.attack());
+    public static Outcome run(String name, Classifier model, float[][] images, int[] labels, AttackParams params, Random rnd) {
+        if (isWhiteBox(name)) {
+            if (!(model instanceof GradientClassifier g)) {
+                throw new IllegalArgumentException("white-box attack " + normal(name) + " needs the model's input gradient, "
+                        + "and this model has none (attack it as a black box: genetic)");
             }
+            return whiteBox(name).run(g, images, labels, params, rnd);
         }
-        b.addAll(List.of(black));
-        return new Attacks(w, b);
+        return blackBox(name).run(model, images, labels, params, rnd);
     }
 
-    /** The attack called {@code name} (case-insensitive), if known. */
-    public Optional<Entry> find(String name) {
-        return name == null ? Optional.empty() : Optional.ofNullable(byName.get(name.trim().toLowerCase(java.util.Locale.ROOT)));
+    private static String normal(String name) {
+        return name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
     }
 
-    /** The names known, in catalogue order. */
-    public List<String> names() {
-        return List.copyOf(byName.keySet());
+    private static IllegalArgumentException unknown(String name, String kind, String known) {
+        return new IllegalArgumentException("'" + name + "' is not a " + kind + "; known: " + known
+                + (isKnown(name) ? "" : " (all attacks: " + String.join(", ", NAMES) + ")"));
     }
 }

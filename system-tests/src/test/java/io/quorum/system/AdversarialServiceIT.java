@@ -97,8 +97,12 @@ class AdversarialServiceIT {
         }
         assertThat(completions).as("nothing lost").hasSize(n);
         assertThat(completions.values()).as("answered at most twice (at-least-once)").allMatch(c -> c <= 2);
-        // the picture of a request answered by the running instance
-        String last = prefix + (n - 1);
+        // the picture of a request answered by the running instance (the restarted one: one sent now)
+        String last = prefix + "after-restart";
+        try (TopicReader out = TopicReader.fromNow(Topics.ATTACKS_GENERATED); TestProducer producer = new TestProducer()) {
+            producer.sendSync(Topics.ATTACKS_REQUESTED, last, Json.toBytes(request(last, rnd)));
+            out.await(1, Duration.ofSeconds(60), r -> last.equals(r.key()) && event(r) instanceof AttackCompleted);
+        }
         HttpResponse<byte[]> png = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(service.url("/attacks/" + last + "/grid.png"))).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(png.statusCode()).isEqualTo(200);

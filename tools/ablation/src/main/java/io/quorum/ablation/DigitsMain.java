@@ -58,8 +58,10 @@ public final class DigitsMain {
         g.add(new Row("cleverhans-adv-fast", "the seed's CNN, per-iteration \"fast\" adversarial training (Wong et al. 2020: "
                 + "FGSM of 1.25 eps from a random start, eps 0.3, half of every batch)", "-", 42,
                 p("arch=cleverhans adversarial=pgd adv-eps=0.3 adv-steps=1 adv-step=0.375 adv-ratio=0.5 " + ADV_SCHEDULE)));
-        g.add(new Row("cleverhans-adv-pgd", "the seed's CNN, per-iteration PGD adversarial training (eps 0.3, 10 steps, half "
-                + "of every batch; Madry-style)", "-", 42, p("arch=cleverhans adversarial=pgd adv-eps=0.3 adv-steps=10 adv-ratio=0.5 " + ADV_SCHEDULE)));
+        g.add(new Row("cleverhans-adv-ensemble", "the seed's CNN, ensemble adversarial training (Tramer et al. 2018): FGSM eps "
+                + "0.3 on half of every batch, made in turn on the model being trained and on two static undefended models "
+                + "(cleverhans and vgg, their own seeds, never the baseline the pre-generated set is made on)", "-", 42,
+                p("arch=cleverhans adversarial=fgsm adv-eps=0.3 adv-ratio=0.5 adv-static=cleverhans,vgg " + ADV_SCHEDULE)));
         return g;
     }
 

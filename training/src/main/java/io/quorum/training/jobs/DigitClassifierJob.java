@@ -23,6 +23,7 @@ import io.quorum.training.steps.ImageAugmentation;
 import io.quorum.training.steps.Robustness;
 import io.quorum.vision.data.DigitSet;
 import io.quorum.vision.data.DigitSets;
+import io.quorum.vision.model.GradientClassifier;
 import io.quorum.vision.model.OnnxClassifier;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -95,6 +96,10 @@ public final class DigitClassifierJob implements TrainingJob {
         p.put("adv-steps", "10 - PGD iterations of the training adversarials (from a random start)");
         p.put("adv-step", "2.5 eps / adv-steps - PGD step of the training adversarials (adv-steps=1 adv-step=1.25eps: "
                 + "Wong et al.'s fast adversarial training)");
+        p.put("adv-static", "none - ensemble adversarial training (Tramer et al. 2018): architectures (e.g. cleverhans,vgg) of "
+                + "undefended static models trained first (their own seeds); the batches' adversarials come in turn from the "
+                + "model being trained and each static model");
+        p.put("adv-static-epochs", "6 - clean epochs of each static model");
         p.put("validation", "0.2 for mnist, 0.1 for fashion-mnist - fraction held out (stratified) for the reported metrics");
         p.put("split-seed", "42 - seed of the train/validation split (the same for every model, whatever its seed)");
         p.put("rows", "all - use only the first N images of the training pool (tests)");
@@ -111,8 +116,9 @@ public final class DigitClassifierJob implements TrainingJob {
 
     /** The job's parameters, read and checked. */
     record Settings(String data, String arch, int epochs, int batch, double lr, double lrDecay, double l2, double dropout,
-                    boolean augment, AdversarialTraining adversarial, double validation, long splitSeed, int rows,
-                    int robustN, int robustSteps, Robustness.Attack gateAttack, String model) {
+                    boolean augment, AdversarialTraining adversarial, List<String> staticArchs, int staticEpochs,
+                    double validation, long splitSeed, int rows, int robustN, int robustSteps, Robustness.Attack gateAttack,
+                    String model) {
 
         static Settings read(JobParams p) throws JobFailedException {
             String data = p.oneOf("data", MNIST, MNIST, FASHION);
@@ -152,6 +158,8 @@ public final class DigitClassifierJob implements TrainingJob {
                 throw new JobFailedException("rows must be at least 20, got " + rows);
             }
             AdversarialTraining adversarial = null;
+            List<String> staticArchs = List.of();
+            int staticEpochs = 0;
             if (!adv.equals("none")) { // the adv-* parameters are read (and recorded) only when they are used
                 double ratio = p.number("adv-ratio", 0.5);
                 double eps = p.number("adv-eps", 0.3);
@@ -163,15 +171,37 @@ public final class DigitClassifierJob implements TrainingJob {
                             + "adv-ratio in (0, 1]");
                 }
                 adversarial = new AdversarialTraining(adv, eps, steps, step, ratio);
+                String statics = p.string("adv-static", "none").trim();
+                if (!statics.equals("none") && !statics.isEmpty()) {
+                    staticArchs = Arrays.stream(statics.split(",")).map(String::trim).toList();
+                    for (String a : staticArchs) {
+                        if (!DigitNetworks.ARCHITECTURES.contains(a)) {
+                            throw new JobFailedException("adv-static: unknown architecture '" + a + "'; known: "
+                                    + DigitNetworks.ARCHITECTURES);
+                        }
+                    }
+                    staticEpochs = p.integer("adv-static-epochs", 6);
+                    if (staticEpochs < 1) {
+                        throw new JobFailedException("adv-static-epochs must be >= 1, got " + staticEpochs);
+                    }
+                }
             }
             Robustness.Attack gateAttack = DigitParams.gateAttack(p);
-            return new Settings(data, arch, epochs, batch, lr, lrDecay, l2, dropout, augment, adversarial, validation,
-                    splitSeed, rows, robustN, robustSteps, gateAttack, p.string("model", DigitClassifierSpec.MODEL_NAME));
+            return new Settings(data, arch, epochs, batch, lr, lrDecay, l2, dropout, augment, adversarial, staticArchs,
+                    staticEpochs, validation, splitSeed, rows, robustN, robustSteps, gateAttack,
+                    p.string("model", DigitClassifierSpec.MODEL_NAME));
+        }
+
+        /** These settings for an undefended model of {@code architecture} trained {@code epochs} epochs (a static model). */
+        Settings undefended(String architecture, int epochs) {
+            return new Settings(data, architecture, epochs, batch, lr, lrDecay, l2, dropout, augment, null, List.of(), 0,
+                    validation, splitSeed, rows, robustN, robustSteps, gateAttack, model);
         }
 
         String describeArchitecture() {
             return arch + (arch.equals("vgg") ? " dropout=" + dropout : "") + (augment ? " augment" : "")
-                    + (adversarial == null ? "" : " adversarial=" + adversarial);
+                    + (adversarial == null ? "" : " adversarial=" + adversarial)
+                    + (staticArchs.isEmpty() ? "" : " static=" + String.join(",", staticArchs));
         }
     }
 
@@ -255,10 +285,24 @@ public final class DigitClassifierJob implements TrainingJob {
                 s.describeArchitecture(), train.size(), d.validation().size(), d.test() == null ? "" : ", " + d.test().size() + " test"));
 
         long started = System.nanoTime();
+        List<GradientClassifier> statics = new ArrayList<>();
+        Map<String, Double> staticMetrics = new LinkedHashMap<>();
+        for (int k = 0; k < s.staticArchs().size(); k++) {
+            String arch = s.staticArchs().get(k);
+            long seed = staticSeed(ctx.seed(), k);
+            ctx.progress(0, s.epochs(), 0, Double.NaN, 0, -1, Map.of(), String.format(
+                    "static model %d: %s, seed %d, %d clean epochs", k + 1, arch, seed, s.staticEpochs()));
+            MultiLayerNetwork staticNet = new MultiLayerNetwork(DigitNetworks.configuration(arch, h, w, classes, s.lr(),
+                    s.lrDecay(), s.l2(), s.dropout(), seed));
+            staticNet.init();
+            train(staticNet, s.undefended(arch, s.staticEpochs()), train, d.validation(), List.of(), seed, ctx);
+            staticMetrics.put("static_" + (k + 1) + "_accuracy", accuracy(staticNet, d.validation()));
+            statics.add(new Dl4jClassifier(staticNet, DigitNetworks.inputType(h, w)));
+        }
         MultiLayerNetwork net = new MultiLayerNetwork(DigitNetworks.configuration(s.arch(), h, w, classes, s.lr(), s.lrDecay(),
                 s.l2(), s.dropout(), ctx.seed()));
         net.init();
-        train(net, s, train, d.validation(), ctx);
+        train(net, s, train, d.validation(), statics, ctx.seed(), ctx);
         double trainSeconds = (System.nanoTime() - started) / 1e9;
 
         Map<String, String> meta = DigitClassifierSpec.properties(h, w, train.classes(), s.data());
@@ -285,6 +329,7 @@ public final class DigitClassifierJob implements TrainingJob {
         metrics.put("validation_images", (double) d.validation().size());
         metrics.put("epochs", (double) s.epochs());
         metrics.put("train_seconds", trainSeconds);
+        metrics.putAll(staticMetrics);
 
         Map<String, String> properties = new LinkedHashMap<>(meta);
         properties.put(ModelProperties.ARCHITECTURE, s.describeArchitecture());
@@ -299,6 +344,13 @@ public final class DigitClassifierJob implements TrainingJob {
                 s.robustSteps(), s.robustSteps()));
         notes.add("export parity (max |DL4J - ONNX Runtime| on up to 256 validation images): " + parities
                 + "; the gradient is compared with DL4J's input gradient of the inference network");
+        if (!statics.isEmpty()) {
+            notes.add("ensemble adversarial training (Tramer et al. 2018): static undefended models " + s.staticArchs()
+                    + " (seeds " + java.util.stream.IntStream.range(0, statics.size()).mapToObj(k -> Long.toString(
+                    staticSeed(ctx.seed(), k))).toList() + ", " + s.staticEpochs() + " clean epochs each, validation accuracy "
+                    + "static_<k>_accuracy) were trained first; the adversarial part of batch b was made on the model being "
+                    + "trained when b mod " + (statics.size() + 1) + " = 0, else on static model b mod " + (statics.size() + 1));
+        }
         if (d.test() != null) {
             notes.add(TEST_ACCURACY + ": the official Fashion-MNIST test set (" + d.test().size() + " images), never used "
                     + "for training or selection");
@@ -307,9 +359,17 @@ public final class DigitClassifierJob implements TrainingJob {
                 notes);
     }
 
-    /** Minibatch training with optional augmentation and per-iteration adversarials; progress once per epoch. */
-    static void train(MultiLayerNetwork net, Settings s, DigitSet train, DigitSet validation, JobContext ctx)
-            throws JobFailedException {
+    /** The seed of static model {@code k} (never the job's own: a static model is another model than the trained one). */
+    static long staticSeed(long seed, int k) {
+        return new Random(seed ^ 0x57a71cL).longs(k + 1).skip(k).findFirst().orElseThrow();
+    }
+
+    /**
+     * Minibatch training with optional augmentation and per-iteration adversarials (made on the model being trained, or
+     * in turn on it and each of {@code statics}); progress once per epoch.
+     */
+    static void train(MultiLayerNetwork net, Settings s, DigitSet train, DigitSet validation, List<GradientClassifier> statics,
+                      long seed, JobContext ctx) throws JobFailedException {
         int h = train.height();
         int w = train.width();
         int classes = train.classes().size();
@@ -317,9 +377,11 @@ public final class DigitClassifierJob implements TrainingJob {
         net.setListeners(listener);
         Dl4jClassifier attacked = s.adversarial() == null ? null : new Dl4jClassifier(net, DigitNetworks.inputType(h, w));
         // every random draw from the job's seed, in a fixed order per stream
-        Random shuffle = new Random(ctx.seed());
-        Random augmentRnd = new Random(ctx.seed() ^ 0xa09L);
-        Random adversarialRnd = new Random(ctx.seed() ^ 0xad7L);
+        Random shuffle = new Random(seed);
+        Random augmentRnd = new Random(seed ^ 0xa09L);
+        Random adversarialRnd = new Random(seed ^ 0xad7L);
+        int sources = 1 + statics.size();
+        long batchNumber = 0;
         for (int epoch = 1; epoch <= s.epochs(); epoch++) {
             listener.epoch(epoch);
             int[] order = permutation(train.size(), shuffle);
@@ -339,8 +401,14 @@ public final class DigitClassifierJob implements TrainingJob {
                     x = ImageAugmentation.DEFAULT.apply(x, h, w, augmentRnd);
                 }
                 if (attacked != null) {
-                    attacked.refresh();
-                    AdversarialTraining.Batch b = s.adversarial().mix(attacked, x, y, adversarialRnd);
+                    int source = (int) (batchNumber++ % sources);
+                    GradientClassifier on = attacked;
+                    if (source == 0) {
+                        attacked.refresh();
+                    } else {
+                        on = statics.get(source - 1);
+                    }
+                    AdversarialTraining.Batch b = s.adversarial().mix(on, x, y, adversarialRnd);
                     x = b.images();
                     adversarials += b.adversarialCount();
                 }

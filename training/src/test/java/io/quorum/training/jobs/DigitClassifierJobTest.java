@@ -104,6 +104,21 @@ class DigitClassifierJobTest {
     }
 
     @Test
+    void ensembleAdversarialTrainingTrainsItsStaticModelsWithTheirOwnSeeds() throws Exception {
+        TrainedModel m = new DigitClassifierJob().run(ctx(small("rows", "300", "epochs", "1", "adversarial", "fgsm",
+                "adv-static", "cleverhans", "adv-static-epochs", "1", "robust-n", "20", "robust-steps", "2")));
+        assertThat(m.metrics()).containsKey("static_1_accuracy");
+        // a static model learned something (10 classes: chance is 0.1) and it is not the trained model itself
+        assertThat(m.metrics().get("static_1_accuracy")).isGreaterThan(0.2);
+        assertThat(DigitClassifierJob.staticSeed(42, 0)).isNotEqualTo(42L).isNotEqualTo(DigitClassifierJob.staticSeed(42, 1));
+        assertThat(m.hyperParameters()).containsEntry("adv-static", "cleverhans").containsEntry("adv-static-epochs", "1");
+        assertThat(m.properties().get("architecture")).contains("static=cleverhans");
+        assertThat(m.notes()).anyMatch(n -> n.contains("ensemble adversarial training"));
+        assertThatThrownBy(() -> new DigitClassifierJob().run(ctx(Map.of("adversarial", "fgsm", "adv-static", "resnet"))))
+                .hasMessageContaining("adv-static: unknown architecture 'resnet'");
+    }
+
+    @Test
     void badParametersFailWithReasons() {
         DigitClassifierJob job = new DigitClassifierJob();
         assertThatThrownBy(() -> job.run(ctx(Map.of("data", "cifar")))).isInstanceOf(JobFailedException.class)

@@ -87,7 +87,7 @@ public final class DigitsMain {
         }
         if (args.length % 2 != 0 || opts.containsKey("help")) {
             System.err.println("usage: ablation digits [--data mnist|fashion-mnist] [--only ROW,ROW] [--extra 'k=v ...' (every "
-                    + "row's job)] [--robust-n N] [--robust-steps 40] [--out DIR] [--result FILE.json] [--resume true]");
+                    + "row's job)] [--adv-extra 'k=v ...' (the adversarially trained rows, after theirs)] [--robust-n N] [--robust-steps 40] [--out DIR] [--result FILE.json] [--resume true]");
             System.exit(2);
         }
         Map<String, Object> report = run(opts);
@@ -120,6 +120,9 @@ public final class DigitsMain {
         for (Row r : rows) {
             Map<String, String> params = new LinkedHashMap<>(common);
             params.putAll(r.params());
+            if (r.params().containsKey("adversarial")) {
+                params.putAll(p(opts.get("adv-extra"))); // e.g. a schedule for a larger data set
+            }
             params.put("model", DigitClassifierSpec.MODEL_NAME + "-" + r.name());
             Path dir = models.resolve(r.name());
             Path rowFile = dir.resolve("row.json");
@@ -232,7 +235,7 @@ public final class DigitsMain {
         report.put("data", data);
         report.put("dataRef", d.ref());
         report.put("command", "./quorum ablation digits --data " + data + (opts.containsKey("extra") ? " --extra '"
-                + opts.get("extra") + "'" : "") + (opts.containsKey("only") ? " --only " + opts.get("only") : ""));
+                + opts.get("extra") + "'" : "") + (opts.containsKey("adv-extra") ? " --adv-extra '" + opts.get("adv-extra") + "'" : "") + (opts.containsKey("only") ? " --only " + opts.get("only") : ""));
         report.put("evaluation", String.format("accuracy: the whole validation split (%d images)%s; attack figures and transfer "
                         + "on %d validation images (the job's robustness subset), white-box on each model's published "
                         + "model.onnx + gradient.onnx through ONNX Runtime; PGD %d steps of 2.5 eps / %d from a random start",

@@ -9,6 +9,10 @@ import io.quorum.training.api.TrainedModel;
 import io.quorum.training.jobs.DigitClassifierJob;
 import io.quorum.training.steps.Robustness;
 import io.quorum.vision.data.DigitSet;
+import io.quorum.vision.attack.AttackParams;
+import io.quorum.vision.attack.AttackReport;
+import io.quorum.vision.attack.Attacks;
+import io.quorum.vision.attack.Outcome;
 import io.quorum.vision.data.DigitSets;
 import io.quorum.vision.model.OnnxClassifier;
 import java.nio.file.Files;
@@ -18,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * {@code ./quorum ablation digits --data mnist|fashion-mnist}: the seed's adversarial table ("Ensembling Against
@@ -87,7 +92,7 @@ public final class DigitsMain {
         }
         if (args.length % 2 != 0 || opts.containsKey("help")) {
             System.err.println("usage: ablation digits [--data mnist|fashion-mnist] [--only ROW,ROW] [--extra 'k=v ...' (every "
-                    + "row's job)] [--adv-extra 'k=v ...' (the adversarially trained rows, after theirs)] [--robust-n N] [--robust-steps 40] [--out DIR] [--result FILE.json] [--resume true]");
+                    + "row's job)] [--adv-extra 'k=v ...' (the adversarially trained rows, after theirs)] [--robust-n N] [--robust-steps 40] [--genetic-n 200] [--out DIR] [--result FILE.json] [--resume true]");
             System.exit(2);
         }
         Map<String, Object> report = run(opts);
@@ -212,6 +217,38 @@ public final class DigitsMain {
                 }
                 cross.put("pregeneratedFgsm", pre);
             }
+            // the held-out images themselves, so `eval digits --images/--labels` measures any model on what none trained on
+            Path[] heldOut = DigitSets.writeIdx(eval, out.resolve("heldout"), "validation");
+            cross.put("heldOut", "<out>/" + data + "/heldout/" + heldOut[0].getFileName() + " and its labels (" + eval.size()
+                    + " validation images, 8-bit IDX)");
+            // black box: GenAttack eps 0.3 on the probabilities only, the first genetic-n held-out images
+            int geneticN = Math.min(eval.size(), Integer.parseInt(opts.getOrDefault("genetic-n", "200")));
+            if (geneticN > 0) {
+                Map<String, String> gp = new LinkedHashMap<>(Map.of("eps", "0.3", "population", "6", "max-queries", "10000"));
+                AttackParams geneticParams = AttackParams.parse(gp);
+                DigitSet g = eval.head(geneticN);
+                Map<String, Object> genetic = new LinkedHashMap<>();
+                genetic.put("params", gp);
+                genetic.put("images", geneticN);
+                Map<String, Object> byModel = new LinkedHashMap<>();
+                genetic.put("models", byModel);
+                for (var e : classifiers.entrySet()) {
+                    long t0 = System.nanoTime();
+                    Outcome o = Attacks.run("genetic", e.getValue(), g.images(), g.labels(), geneticParams, new Random(splitSeed));
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    AttackReport r = AttackReport.score(e.getValue(), g.images(), g.labels(), o, -1, 0);
+                    long queries = java.util.Arrays.stream(o.queries()).sum();
+                    Map<String, Object> fig = new LinkedHashMap<>();
+                    fig.put("accuracyBefore", r.accuracyBefore());
+                    fig.put("adversarialAccuracy", r.accuracyAfter());
+                    fig.put("successRate", r.successRate());
+                    fig.put("meanQueriesPerSuccess", r.successes() == 0 ? null : r.meanQueriesPerSuccess());
+                    fig.put("meanLinf", r.meanLinf());
+                    fig.put("queriesPerSecond", queries / seconds);
+                    byModel.put(e.getKey(), fig);
+                }
+                cross.put("genetic_0.3", genetic);
+            }
             // transfer: adversarials made on the source (rows), scored on the target (columns); the diagonal is white-box
             for (Robustness.Attack a : List.of(new Robustness.Attack("fgsm", 0.3), new Robustness.Attack("pgd", 0.3))) {
                 Map<String, Map<String, Double>> matrix = new LinkedHashMap<>();
@@ -274,6 +311,19 @@ public final class DigitsMain {
                     f(m.get("accuracy")), test ? " / " + f(m.get(DigitClassifierJob.TEST_ACCURACY)) : "", f(m.get("fgsm_0.3_accuracy")),
                     preAcc == null ? "-" : f((Number) preAcc), f(m.get("pgd_0.1_accuracy")), f(m.get("pgd_0.3_accuracy")),
                     m.get("train_seconds").doubleValue()));
+        }
+        Map<String, Object> genetic = (Map<String, Object>) cross.get("genetic_0.3");
+        if (genetic != null) {
+            md.append("\ngenetic (GenAttack, eps 0.3, population 6, at most 10,000 queries; ").append(genetic.get("images"))
+                    .append(" held-out images)\n\n| model | accuracy | success rate | queries per success | queries/s |\n|---|---|---|---|---|\n");
+            for (var e : ((Map<String, Object>) genetic.get("models")).entrySet()) {
+                if (e.getValue() instanceof Map<?, ?> f) {
+                    md.append(String.format("| %s | %s | %s | %.0f | %.0f |%n", e.getKey(), f((Number) f.get("adversarialAccuracy")),
+                            f((Number) f.get("successRate")), f.get("meanQueriesPerSuccess") == null ? Double.NaN
+                                    : ((Number) f.get("meanQueriesPerSuccess")).doubleValue(),
+                            ((Number) f.get("queriesPerSecond")).doubleValue()));
+                }
+            }
         }
         for (String key : List.of("transfer_fgsm_0.3", "transfer_pgd_0.3")) {
             Map<String, Map<String, Number>> matrix = (Map<String, Map<String, Number>>) cross.get(key);

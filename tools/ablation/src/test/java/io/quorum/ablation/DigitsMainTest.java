@@ -25,6 +25,7 @@ class DigitsMainTest {
         Map<String, String> opts = new java.util.LinkedHashMap<>(Map.of("data", "mnist", "only", "cleverhans,cleverhans-seed7",
                 "extra", "rows=300 epochs=1 batch=32", "robust-n", "40", "robust-steps", "2", "out", out.toString(),
                 "result", result.toString()));
+        opts.put("genetic-n", "4");
         Map<String, Object> report = DigitsMain.run(opts);
 
         List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("rows");
@@ -40,6 +41,15 @@ class DigitsMainTest {
         assertThat(((Map<String, Double>) pre.get("accuracy")).get("cleverhans")).isEqualTo(transfer.get("cleverhans").get("cleverhans"));
         assertThat(transfer.get("cleverhans-seed7")).containsOnlyKeys("cleverhans", "cleverhans-seed7");
         assertThat((Map<String, Object>) cross.get("transfer_pgd_0.3")).hasSize(2);
+        Map<String, Object> genetic = (Map<String, Object>) cross.get("genetic_0.3");
+        assertThat(genetic).containsEntry("images", 4);
+        Map<String, Object> byModel = (Map<String, Object>) genetic.get("models");
+        assertThat(byModel).containsOnlyKeys("cleverhans", "cleverhans-seed7");
+        Map<String, Number> g = (Map<String, Number>) byModel.get("cleverhans");
+        assertThat(g.get("successRate").doubleValue()).isBetween(0.0, 1.0);
+        assertThat(g.get("meanLinf").doubleValue()).isLessThanOrEqualTo(0.3 + 1e-6);
+        assertThat(g.get("queriesPerSecond").doubleValue()).isPositive();
+        assertThat(out.resolve("mnist/heldout/validation-images-idx3-ubyte.gz")).exists();
         assertThat((String) report.get("markdown")).contains("| cleverhans | clean 0.98, FGSM 0.3 on itself 0.09 |",
                 "| made on \\ scored on | cleverhans | cleverhans-seed7 |");
         assertThat(Files.readString(result)).doesNotContain(out.toString()).contains("\"dataRef\" : \"mnist: $QUORUM_DATA_DIR/mnist/");

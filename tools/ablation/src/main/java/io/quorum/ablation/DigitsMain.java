@@ -266,7 +266,8 @@ public final class DigitsMain {
         report.put("data", data);
         report.put("dataRef", d.ref());
         report.put("command", "./quorum ablation digits --data " + data + (opts.containsKey("extra") ? " --extra '"
-                + opts.get("extra") + "'" : "") + (opts.containsKey("adv-extra") ? " --adv-extra '" + opts.get("adv-extra") + "'" : "") + (opts.containsKey("only") ? " --only " + opts.get("only") : ""));
+                + opts.get("extra") + "'" : "") + (opts.containsKey("adv-extra") ? " --adv-extra '" + opts.get("adv-extra") + "'" : "") + (opts.containsKey("only") ? " --only " + opts.get("only") : "")
+                + (opts.containsKey("genetic-n") ? " --genetic-n " + opts.get("genetic-n") : ""));
         report.put("evaluation", String.format("accuracy: the whole validation split (%d images)%s; attack figures and transfer "
                         + "on %d validation images (the job's robustness subset), white-box on each model's published "
                         + "model.onnx + gradient.onnx through ONNX Runtime; PGD %d steps of 2.5 eps / %d from a random start",

@@ -92,6 +92,32 @@ public final class EnsembleFusion {
         return g.toBytes();
     }
 
+    /**
+     * Member {@code name} of a fused {@code model.onnx}, taken back out as a classifier of its own (input {@code x},
+     * output {@code probabilities}, the fused graph's image metadata): the same nodes and weights, for comparing one
+     * fused session with one session per member ({@code ./quorum bench ensemble}).
+     */
+    public static byte[] member(byte[] fused, String name) {
+        Map<String, String> meta = OnnxGraph.metadataOf(fused);
+        String names = meta.getOrDefault(DigitEnsembleSpec.META_MEMBER_NAMES, "");
+        if (!List.of(names.split(",")).contains(name)) {
+            throw new IllegalArgumentException("the ensemble has no member '" + name + "' (members: " + names + ")");
+        }
+        int[] hw = DigitClassifierSpec.shape(meta);
+        int classes = DigitClassifierSpec.classNames(meta, 0).size();
+        OnnxGraph g = OnnxGraph.create("quorum-ensemble-member-" + name);
+        String x = g.input(DigitClassifierSpec.INPUT, (long) hw[0] * hw[1]);
+        g.embedPart(fused, name + "/", "", Map.of(DigitClassifierSpec.INPUT, x));
+        g.output(DigitClassifierSpec.OUTPUT, DigitClassifierSpec.OUTPUT, -1, classes);
+        for (String key : List.of(DigitClassifierSpec.META_HEIGHT, DigitClassifierSpec.META_WIDTH,
+                DigitClassifierSpec.META_CLASSES, DigitClassifierSpec.META_DATASET)) {
+            if (meta.containsKey(key)) {
+                g.metadata(key, meta.get(key));
+            }
+        }
+        return g.toBytes();
+    }
+
     /** {@code [N, K]} values stacked at axis 1 into {@code [N, M, K]}, in order. */
     private static String stack(OnnxGraph g, List<String> values) {
         String axes = g.int64Vector(1);

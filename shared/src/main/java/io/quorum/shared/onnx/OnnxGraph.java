@@ -197,6 +197,21 @@ public final class OnnxGraph {
      *                                  not bound in {@code inputs}, or a renamed value collides with one here
      */
     public Embedded embed(byte[] model, String prefix, Map<String, String> inputs) {
+        return embed(model, null, prefix, inputs);
+    }
+
+    /**
+     * Embeds one part of another model: only its nodes and initializers whose names start with {@code part} (a model
+     * embedded under that prefix before, e.g. one member {@code m7/} of a fused ensemble), renamed
+     * {@code prefix + name without part}; its graph inputs bound as in {@link #embed(byte[], String, Map)}. Every value
+     * the part reads must be its own or a bound input. {@link Embedded#outputs} is empty: the part's values are named
+     * by the rule above.
+     */
+    public Embedded embedPart(byte[] model, String part, String prefix, Map<String, String> inputs) {
+        return embed(model, part, prefix, inputs);
+    }
+
+    private Embedded embed(byte[] model, String part, String prefix, Map<String, String> inputs) {
         byte[] graph = null;
         Map<String, String> meta = new LinkedHashMap<>();
         for (ProtoReader.Field f : ProtoReader.fields(model)) {
@@ -261,9 +276,23 @@ public final class OnnxGraph {
                 rename.put(in, bound);
             }
         }
-        java.util.function.UnaryOperator<String> renamed = v -> v.isEmpty() ? v : rename.computeIfAbsent(v, k -> prefix + k);
+        java.util.function.UnaryOperator<String> renamed = v -> v.isEmpty() ? v : rename.computeIfAbsent(v, k -> {
+            if (part == null) {
+                return prefix + k;
+            }
+            if (!k.startsWith(part)) {
+                throw new IllegalArgumentException("part " + part + " reads '" + k + "', a value outside it");
+            }
+            return prefix + k.substring(part.length());
+        });
         int index = 0;
         for (ProtoReader.Field f : fields) {
+            if (f.number() == 5 && part != null && !fieldString(f.payload(), 8).startsWith(part)) {
+                continue;
+            }
+            if (f.number() == 1 && part != null && !fieldString(f.payload(), 3).startsWith(part)) {
+                continue;
+            }
             if (f.number() == 5) {
                 ProtoWriter t = new ProtoWriter();
                 for (ProtoReader.Field tf : ProtoReader.fields(f.payload())) {
@@ -289,7 +318,7 @@ public final class OnnxGraph {
                             n.string(2, o);
                         }
                         case 3 -> {
-                            n.string(3, prefix + nf.string());
+                            n.string(3, prefix + (part == null ? nf.string() : nf.string().substring(part.length())));
                             named = true;
                         }
                         case 5 -> {
@@ -323,7 +352,7 @@ public final class OnnxGraph {
         }
         Map<String, String> outputs = new LinkedHashMap<>();
         for (ProtoReader.Field f : fields) {
-            if (f.number() == 12) {
+            if (f.number() == 12 && part == null) {
                 String o = fieldString(f.payload(), 1);
                 String v = rename.get(o);
                 if (v == null) {

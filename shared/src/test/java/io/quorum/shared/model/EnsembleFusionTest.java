@@ -177,6 +177,27 @@ class EnsembleFusionTest {
     }
 
     @Test
+    void aMemberTakenBackOutOfTheFusedGraphIsThatMember() throws Exception {
+        List<EnsembleFusion.Member> members = members(3);
+        byte[] fused = EnsembleFusion.model(members, Map.of());
+        float[][] x = images(4, 5);
+        for (EnsembleFusion.Member m : members) {
+            byte[] alone = EnsembleFusion.member(fused, m.name());
+            assertThat(alone.length).as("one member's weights, not all three").isLessThan(fused.length / 2);
+            try (OnnxSession s = OnnxSession.open(alone, InferenceOptions.cpu(1));
+                 OnnxSession own = OnnxSession.open(m.model(), InferenceOptions.cpu(1))) {
+                DigitClassifierSpec.check(s, null);
+                float[][] a = DigitClassifierSpec.probabilities(s, x);
+                float[][] b = DigitClassifierSpec.probabilities(own, x);
+                for (int i = 0; i < x.length; i++) {
+                    assertThat(a[i]).containsExactly(b[i]);
+                }
+            }
+        }
+        assertThatThrownBy(() -> EnsembleFusion.member(fused, "m9")).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
     void aSingleMemberEnsembleIsThatMember() throws Exception {
         List<EnsembleFusion.Member> one = members(1);
         float[][] x = images(3, 3);

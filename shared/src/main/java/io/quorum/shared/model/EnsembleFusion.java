@@ -24,12 +24,24 @@ import java.util.Map;
  */
 public final class EnsembleFusion {
 
-    /** A member: its name (the prefix of its values), its {@code model.onnx} and its {@code gradient.onnx} (or null). */
+    /**
+     * A member: its name (the prefix of its values), its {@code model.onnx} and its {@code gradient.onnx}; either may be
+     * null where the graph being built does not need it ({@link #model} needs the models, {@link #gradient} the
+     * gradient graphs), so a large ensemble holds only one kind at a time.
+     */
     public record Member(String name, byte[] model, byte[] gradient) {
         public Member {
             if (name == null || !name.matches("[A-Za-z0-9_.-]+")) {
                 throw new IllegalArgumentException("member name must be letters, digits, '_', '.', '-': " + name);
             }
+            if (model == null && gradient == null) {
+                throw new IllegalArgumentException("member " + name + " has neither a model nor a gradient graph");
+            }
+        }
+
+        /** The graph the member's metadata is read from. */
+        byte[] anyGraph() {
+            return model != null ? model : gradient;
         }
     }
 
@@ -46,6 +58,9 @@ public final class EnsembleFusion {
         String x = g.input(DigitClassifierSpec.INPUT, shape.pixels());
         List<String> probabilities = new ArrayList<>();
         for (Member m : members) {
+            if (m.model() == null) {
+                throw new IllegalArgumentException("member " + m.name() + " has no model.onnx");
+            }
             probabilities.add(g.embed(m.model(), m.name() + "/", Map.of(DigitClassifierSpec.INPUT, x))
                     .output(DigitClassifierSpec.OUTPUT));
         }
@@ -144,7 +159,7 @@ public final class EnsembleFusion {
             if (!names.add(m.name())) {
                 throw new IllegalArgumentException("two members are called " + m.name());
             }
-            Map<String, String> meta = OnnxGraph.metadataOf(m.model());
+            Map<String, String> meta = OnnxGraph.metadataOf(m.anyGraph());
             String classes = meta.get(DigitClassifierSpec.META_CLASSES);
             if (classes == null || classes.isBlank()) {
                 throw new IllegalArgumentException("member " + m.name() + " has no " + DigitClassifierSpec.META_CLASSES

@@ -250,10 +250,15 @@ public final class DigitEnsembleJob implements TrainingJob {
         Map<String, String> meta = new LinkedHashMap<>(DigitClassifierSpec.properties(train.height(), train.width(),
                 train.classes(), s.data()));
         meta.put(DigitEnsembleSpec.META_MODE, s.mode());
+        // the detector's threshold, calibrated on the members' own graphs, goes into both fused graphs' metadata
+        // (where the service reads it): the ensemble is fused once
+        double threshold = calibrate(all, d.validation(), s.detectFpr());
+        meta.put(DigitEnsembleSpec.META_THRESHOLD, Double.toString(threshold));
+        meta.put(DigitEnsembleSpec.META_FPR, Double.toString(s.detectFpr()));
+        meta.put(DigitEnsembleSpec.META_SCORE, DigitEnsembleSpec.SCORE);
         byte[][] fused = fuse(all, meta);
         Map<String, Double> parities;
         Map<String, Double> metrics;
-        double threshold;
         InferenceOptions ort = InferenceOptions.cpu(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try (OnnxSession model = OnnxSession.open(fused[0], ort); OnnxSession gradient = OnnxSession.open(fused[1], ort)) {
             DigitEnsembleSpec.check(model, null);
@@ -266,17 +271,10 @@ public final class DigitEnsembleJob implements TrainingJob {
             }
             ctx.progress(s.epochs(), s.epochs(), 0, Double.NaN, 0, -1, Map.of(), "fused " + all.size() + " members; parity "
                     + parities + "; evaluating");
-            OnnxEnsemble ensemble = OnnxEnsemble.of(model, gradient);
-            metrics = evaluate(ensemble, s, d);
-            threshold = metrics.get(DETECTOR_THRESHOLD);
+            metrics = evaluate(OnnxEnsemble.of(model, gradient), s, d, threshold);
         } catch (OrtException | ModelRejectedException | IOException e) {
             throw new JobFailedException("the fused ensemble breaks its serving contract: " + e.getMessage(), e);
         }
-        // the detector's threshold goes into both graphs' metadata, where the service reads it
-        meta.put(DigitEnsembleSpec.META_THRESHOLD, Double.toString(threshold));
-        meta.put(DigitEnsembleSpec.META_FPR, Double.toString(s.detectFpr()));
-        meta.put(DigitEnsembleSpec.META_SCORE, DigitEnsembleSpec.SCORE);
-        fused = fuse(all, meta);
 
         metrics.put("members", (double) all.size());
         metrics.put("members_trained_now", (double) trainedNow);
@@ -429,7 +427,10 @@ public final class DigitEnsembleJob implements TrainingJob {
         return r;
     }
 
-    /** The fused {@code model.onnx} and {@code gradient.onnx} of {@code members} (read from disk one by one). */
+    /**
+     * The fused {@code model.onnx} and {@code gradient.onnx} of {@code members}, read from disk for each graph in turn
+     * (N = 50 members are ~140 MB per kind).
+     */
     private static byte[][] fuse(List<Member> members, Map<String, String> meta) throws JobFailedException {
         try {
             List<EnsembleFusion.Member> m = new ArrayList<>();
@@ -439,7 +440,7 @@ public final class DigitEnsembleJob implements TrainingJob {
             byte[] model = EnsembleFusion.model(m, meta);
             m.clear();
             for (Member x : members) {
-                m.add(new EnsembleFusion.Member(x.name(), x.model(), x.gradient()));
+                m.add(new EnsembleFusion.Member(x.name(), null, x.gradient()));
             }
             return new byte[][] {model, EnsembleFusion.gradient(m, meta)};
         } catch (IOException | IllegalArgumentException e) {
@@ -527,10 +528,31 @@ public final class DigitEnsembleJob implements TrainingJob {
     }
 
     /**
-     * Validation figures on the fused graph: every vote's accuracy, each member's, the detector's threshold (calibrated
-     * on the whole validation split) and AUC, and the mean-probability ensemble's robustness.
+     * The detector's threshold: the members' mutual information on the whole validation split (each member's own
+     * {@code model.onnx}, one at a time) at the {@code 1 - fpr} quantile.
      */
-    static Map<String, Double> evaluate(OnnxEnsemble ensemble, Settings s, DigitClassifierJob.Data d) {
+    static double calibrate(List<Member> members, DigitSet validation, double fpr) throws JobFailedException {
+        float[][][] p = new float[validation.size()][members.size()][];
+        for (int k = 0; k < members.size(); k++) {
+            try (OnnxSession own = OnnxSession.open(members.get(k).model(), InferenceOptions.cpu(Math.max(1,
+                    Runtime.getRuntime().availableProcessors())))) {
+                float[][] pk = DigitClassifierSpec.probabilities(own, validation.images());
+                for (int i = 0; i < pk.length; i++) {
+                    p[i][k] = pk[i];
+                }
+            } catch (OrtException | IOException e) {
+                throw new JobFailedException("member " + members.get(k).name() + " does not load in ONNX Runtime: "
+                        + e.getMessage(), e);
+            }
+        }
+        return Detector.threshold(Disagreement.mutualInformation(p), fpr);
+    }
+
+    /**
+     * Validation figures on the fused graph: every vote's accuracy, each member's, the detector's flag rate with the
+     * calibrated {@code threshold} and its AUC, and the mean-probability ensemble's robustness.
+     */
+    static Map<String, Double> evaluate(OnnxEnsemble ensemble, Settings s, DigitClassifierJob.Data d, double threshold) {
         DigitSet val = d.validation();
         float[][][] members = ensemble.memberProbabilities(val.images());
         Map<String, Double> m = new LinkedHashMap<>();
@@ -558,7 +580,6 @@ public final class DigitEnsembleJob implements TrainingJob {
             m.put("test_" + Vote.MAX.wire() + VOTE_ACCURACY, accuracy(OnnxEnsemble.predictions(test, Vote.MAX), d.test().labels()));
         }
         double[] cleanScores = Disagreement.mutualInformation(members);
-        double threshold = Detector.threshold(cleanScores, s.detectFpr());
         m.put(DETECTOR_THRESHOLD, threshold);
         m.put(DETECTOR_CLEAN_FLAGGED, Detector.flagged(cleanScores, threshold));
         DigitSet subset = d.robust();

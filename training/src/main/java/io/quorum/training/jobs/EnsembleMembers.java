@@ -1,5 +1,6 @@
 package io.quorum.training.jobs;
 
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.model.Hashing;
 import java.io.IOException;
@@ -110,6 +111,9 @@ final class EnsembleMembers {
         Path target = cacheDir.resolve(key);
         if (cached(cacheDir, key) != null) {
             return target; // another job stored the same member meanwhile
+        }
+        if (Files.exists(target)) {
+            TempDir.deleteRecursively(target); // an incomplete member (a crash while storing): replaced
         }
         try {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);

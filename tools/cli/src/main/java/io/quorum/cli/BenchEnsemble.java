@@ -4,6 +4,7 @@ import io.quorum.shared.data.DataDir;
 import io.quorum.shared.events.DigitImage;
 import io.quorum.shared.events.DigitSubmitted;
 import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.inference.DevicePolicy;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.json.Json;
@@ -81,6 +82,10 @@ final class BenchEnsemble implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads, in process and in the service")
     int threads;
 
+    @Option(names = "--spin-wait", description = "let ONNX Runtime's worker threads spin between operators on both sides "
+            + "(off by default: the idle pools of N separate sessions would otherwise spin and take the CPU the running one needs)")
+    boolean spinWait;
+
     @Option(names = "--timeout", defaultValue = "900", description = "seconds to wait for the service run")
     long timeout;
 
@@ -117,7 +122,8 @@ final class BenchEnsemble implements Callable<Integer> {
             out.put("model", Map.of("name", meta.name(), "version", meta.version(), "sha256", meta.sha256()));
         }
         byte[] fusedBytes = Files.readAllBytes(dir.resolve("model.onnx"));
-        InferenceOptions ort = InferenceOptions.cpu(threads);
+        InferenceOptions ort = new InferenceOptions(DevicePolicy.CPU, threads, 1, 0, spinWait);
+        out.put("spinWait", spinWait);
         Map<String, Object> local = new LinkedHashMap<>();
         double fusedAtServiceBatch;
         try (OnnxSession fused = OnnxSession.open(fusedBytes, ort)) {

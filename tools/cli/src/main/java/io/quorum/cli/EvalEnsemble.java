@@ -225,7 +225,14 @@ final class EvalEnsemble implements Callable<Integer> {
                 src.put("model", name);
                 src.put("clean", EnsembleFigures.round(Robust.accuracy(source, set.images(), set.labels())));
                 src.put("underItsOwnAttack", EnsembleFigures.round(Robust.accuracy(source, transferred, set.labels())));
-                out.put("attack", Map.of("name", attack, "eps", eps, "craftedOn", name, "params", params.toString()));
+                Map<String, Object> a = new LinkedHashMap<>();
+                a.put("name", attack);
+                a.put("eps", eps);
+                if (attack.equals("pgd")) {
+                    a.put("steps", pgdSteps);
+                }
+                a.put("craftedOn", name);
+                out.put("attack", a);
                 out.put("source", src);
             }
         } else {
@@ -383,10 +390,10 @@ final class EvalEnsemble implements Callable<Integer> {
         }
         int[] y = Arrays.copyOf(set.labels(), t);
         TsnePlot.Projection p = TsnePlot.project(c, y, a, y, seed, 1000);
-        String prefix = "ensemble-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + attack + "-eps" + eps;
-        return TsnePlot.write(pictures, prefix + "-tsne", p, e.classNames(), "t-SNE of the " + e.members()
-                + " members' probabilities, " + name + ", " + attack.toUpperCase(java.util.Locale.ROOT) + " eps " + eps
-                + " transferred", 900, 700);
+        String shortName = name.contains("/") ? Path.of(name).getFileName().toString() : name;
+        String prefix = "ensemble-" + shortName.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + attack + "-eps" + eps;
+        return TsnePlot.write(pictures, prefix + "-tsne", p, e.classNames(), e.members() + " members' probabilities, "
+                + attack.toUpperCase(java.util.Locale.ROOT) + " " + eps + " transferred", 900, 700);
     }
 
     private static float[] flatten(float[][] members) {

@@ -60,8 +60,12 @@ final class BenchEnsemble implements Callable<Integer> {
     @Option(names = "--batches", split = ",", defaultValue = "1,32,256", description = "batch sizes (default ${DEFAULT-VALUE})")
     List<Integer> batches = new ArrayList<>();
 
-    @Option(names = "--seconds", defaultValue = "5", description = "seconds per in-process measurement (default ${DEFAULT-VALUE})")
+    @Option(names = "--seconds", defaultValue = "3", description = "seconds per in-process measurement (default ${DEFAULT-VALUE})")
     double seconds;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "alternating measurements of each side per batch size; "
+            + "the medians are reported (default ${DEFAULT-VALUE})")
+    int rounds;
 
     @Option(names = "--digits", defaultValue = "2000", description = "digits sent through the service (default ${DEFAULT-VALUE})")
     int digits;
@@ -94,8 +98,8 @@ final class BenchEnsemble implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (seconds <= 0 || digits < 1 || batches.stream().anyMatch(b -> b < 1)) {
-            throw new IllegalArgumentException("--seconds, --digits and --batches must be positive");
+        if (seconds <= 0 || digits < 1 || rounds < 1 || batches.stream().anyMatch(b -> b < 1)) {
+            throw new IllegalArgumentException("--seconds, --rounds, --digits and --batches must be positive");
         }
         boolean service = !inProcessOnly && modelDir == null;
         String run = Long.toString(System.currentTimeMillis(), 36);
@@ -137,12 +141,19 @@ final class BenchEnsemble implements Callable<Integer> {
                 }
                 for (int b : batches) {
                     float[][] x = Arrays.copyOf(set.images(), Math.min(b, set.size()));
-                    double f = perSecond(() -> DigitEnsembleSpec.memberProbabilities(fused, x), x.length);
-                    double s = perSecond(() -> {
-                        for (OnnxSession one : separate) {
-                            DigitClassifierSpec.probabilities(one, x);
-                        }
-                    }, x.length);
+                    // alternating rounds, medians: a load change on a shared machine hits both sides alike
+                    double[] fr = new double[rounds];
+                    double[] sr = new double[rounds];
+                    for (int r = 0; r < rounds; r++) {
+                        fr[r] = perSecond(() -> DigitEnsembleSpec.memberProbabilities(fused, x), x.length);
+                        sr[r] = perSecond(() -> {
+                            for (OnnxSession one : separate) {
+                                DigitClassifierSpec.probabilities(one, x);
+                            }
+                        }, x.length);
+                    }
+                    double f = median(fr);
+                    double s = median(sr);
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("fusedDigitsPerSecond", round(f));
                     m.put("separateSessionsDigitsPerSecond", round(s));
@@ -256,6 +267,12 @@ final class BenchEnsemble implements Callable<Integer> {
             done += n;
         } while (System.nanoTime() - start < seconds * 1e9);
         return done / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static double round(double v) {

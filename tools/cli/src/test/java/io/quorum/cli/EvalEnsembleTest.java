@@ -89,7 +89,7 @@ class EvalEnsembleTest {
 
     @Test
     void benchComparesTheFusedGraphWithOneSessionPerMember(@TempDir Path runtime) throws Exception {
-        JsonNode j = EvalDigitsTest.cli("bench", "ensemble", "--model-dir", ensemble.toString(), "--seconds", "0.3",
+        JsonNode j = EvalDigitsTest.cli("bench", "ensemble", "--model-dir", ensemble.toString(), "--seconds", "0.2", "--rounds", "1",
                 "--batches", "1,16", "--runtime", runtime.toString()).json();
         assertThat(j.get("members").asInt()).isEqualTo(3);
         assertThat(j.get("inProcess").get("batch16").get("fusedDigitsPerSecond").asDouble()).isPositive();

@@ -374,8 +374,8 @@ public final class DigitEnsembleJob implements TrainingJob {
         card.put("seed", seed);
         card.put("trainingRows", set.size());
         card.put("distinctRows", rows == null ? set.size() : EnsembleMembers.distinct(rows));
-        card.put("sample", rows == null ? "all" : String.format("%s of %d rows %s replacement", trim(s.sample()), pool.size(),
-                s.replacement() ? "with" : "without"));
+        card.put("sample", rows == null ? "all" : String.format("%d of the %d training rows drawn %s replacement (sample=%s)",
+                rows.length, pool.size(), s.replacement() ? "with" : "without", trim(s.sample())));
         card.put("sampleSha256", rows == null ? null : EnsembleMembers.sampleHash(rows));
         card.put("validationAccuracy", DigitTraining.accuracy(net, d.validation()));
         card.put("trainSeconds", Math.round(seconds * 10) / 10.0);

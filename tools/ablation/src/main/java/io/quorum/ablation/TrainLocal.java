@@ -8,7 +8,9 @@ import io.quorum.training.data.LocalEmbedders;
 import io.quorum.training.data.TextPairSource;
 import io.quorum.training.api.LocalJobContext;
 import io.quorum.shared.model.DigitClassifierSpec;
+import io.quorum.training.data.LocalModelDirs;
 import io.quorum.training.jobs.DigitClassifierJob;
+import io.quorum.training.jobs.DigitEnsembleJob;
 import io.quorum.training.jobs.PairAlignerJob;
 import io.quorum.training.jobs.PairScorerJob;
 import io.quorum.training.api.TrainingJob;
@@ -21,10 +23,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Trains a pair scorer, pair aligner or digit classifier in process, without Kafka or a registry, and writes
+ * Trains a pair scorer, pair aligner, digit classifier or digit ensemble in process, without Kafka or a registry, and writes
  * {@code model.onnx} (with {@code gradient.onnx} for a classifier) and {@code model-card.json} to a folder: how the
  * bundled default models in {@code models/*-default} are made. Usage:
- * {@code TrainLocal <out-dir> [job=pair-aligner|digit-classifier] key=value ...} (the job's parameters; the job
+ * {@code TrainLocal <out-dir> [job=pair-aligner|digit-classifier|digit-ensemble] key=value ...} (the job's parameters; the job
  * defaults to {@code pair-scorer}).
  */
 public final class TrainLocal {
@@ -53,7 +55,11 @@ public final class TrainLocal {
             case "pair-scorer" -> new PairScorerJob(List.of(source));
             case "pair-aligner" -> new PairAlignerJob(source, local);
             case DigitClassifierJob.NAME -> new DigitClassifierJob();
-            default -> throw new IllegalArgumentException("job must be pair-scorer, pair-aligner or digit-classifier, got " + jobName);
+            // baseline=DIR: a local version directory (models/digit-classifier-default); members are cached for reuse
+            case DigitEnsembleJob.NAME -> new DigitEnsembleJob(new LocalModelDirs(Path.of("")),
+                    Path.of("runtime/cache/local").resolve(DigitEnsembleJob.NAME));
+            default -> throw new IllegalArgumentException("job must be pair-scorer, pair-aligner, digit-classifier or "
+                    + "digit-ensemble, got " + jobName);
         };
         TrainedModel m;
         try {
@@ -80,7 +86,10 @@ public final class TrainLocal {
         if (m.gradientOnnx() != null) {
             Files.write(out.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT), m.gradientOnnx());
         }
-        boolean digits = jobName.equals(DigitClassifierJob.NAME);
+        for (var e : m.extraArtifacts().entrySet()) {
+            Files.write(out.resolve(e.getKey()), e.getValue());
+        }
+        boolean digits = jobName.equals(DigitClassifierJob.NAME) || jobName.equals(DigitEnsembleJob.NAME);
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("name", m.modelName());
         card.put("job", jobName + " (TrainLocal)");

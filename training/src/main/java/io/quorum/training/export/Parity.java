@@ -61,7 +61,8 @@ public final class Parity {
         }
     }
 
-    static FloatTensor tensor(INDArray a) {
+    /** {@code a} as a float32 tensor of its shape. */
+    public static FloatTensor tensor(INDArray a) {
         return FloatTensor.of(a.dup('c').castTo(DataType.FLOAT).data().asFloat(), a.shape());
     }
 

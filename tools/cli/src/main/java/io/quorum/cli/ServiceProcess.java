@@ -77,18 +77,28 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Sum of every series of the Prometheus metric {@code name} on {@code /q/metrics} (all label sets). */
     double metricSum(String name) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/metrics").toURL().openConnection();
-        c.setConnectTimeout(1000);
-        c.setReadTimeout(5000);
+        return metricSum(name, "");
+    }
+
+    /** Sum of the series of the Prometheus metric {@code name} whose labels contain {@code labelText} (e.g. {@code area="heap"}). */
+    double metricSum(String name, String labelText) throws IOException {
         double sum = 0;
-        try (var in = c.getInputStream()) {
-            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
+        for (String line : get("/q/metrics").split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labelText)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
         return sum;
+    }
+
+    /** The body of {@code GET path} on the service (its metrics, its health). */
+    String get(String path) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + path).toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(5000);
+        try (var in = c.getResponseCode() >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            return in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     /** The service's OS process (its CPU time, for benchmarks). */

@@ -27,11 +27,13 @@ class LayeringTest {
     static final String SHARED = "io.quorum.shared..";
     static final String TEXT = "io.quorum.text..";
     static final String TRAINING = "io.quorum.training..";
+    static final String VISION = "io.quorum.vision..";
     static final String TESTING = "io.quorum.testing..";
     static final String CLI = "io.quorum.cli..";
     static final String ABLATION = "io.quorum.ablation..";
     /** Every service's root package. */
-    static final List<String> SERVICES = List.of("io.quorum.embedding..", "io.quorum.pairscoring..", "io.quorum.trainer..");
+    static final List<String> SERVICES = List.of("io.quorum.embedding..", "io.quorum.pairscoring..", "io.quorum.trainer..",
+            "io.quorum.adversarial..");
 
     static JavaClasses main;
 
@@ -50,13 +52,13 @@ class LayeringTest {
     @Test
     void sharedIsTheBaseAndUsesNoOtherQuorumModule() {
         noClasses().that().resideInAPackage(SHARED).should().dependOnClassesThat()
-                .resideInAnyPackage(concat(List.of(TEXT, TRAINING, TESTING, CLI, ABLATION), SERVICES))
+                .resideInAnyPackage(concat(List.of(TEXT, VISION, TRAINING, TESTING, CLI, ABLATION), SERVICES))
                 .because("shared/ is the library every module builds on").check(main);
     }
 
     @Test
     void librariesUseNoServiceNorTool() {
-        noClasses().that().resideInAnyPackage(TEXT, TRAINING).should().dependOnClassesThat()
+        noClasses().that().resideInAnyPackage(TEXT, VISION, TRAINING).should().dependOnClassesThat()
                 .resideInAnyPackage(concat(List.of(TESTING, CLI, ABLATION), SERVICES)).check(main);
         noClasses().that().resideInAPackage(TEXT).should().dependOnClassesThat().resideInAPackage(TRAINING)
                 .because("text is below training").check(main);
@@ -81,7 +83,8 @@ class LayeringTest {
     @Test
     void noPackageCycles() {
         slices().matching("io.quorum.(*)..").should().beFreeOfCycles().check(main);
-        for (String module : List.of("shared", "text", "training", "cli", "embedding", "pairscoring", "trainer")) {
+        for (String module : List.of("shared", "text", "vision", "training", "cli", "embedding", "pairscoring", "trainer",
+                "adversarial")) {
             slices().matching("io.quorum." + module + ".(*)..").should().beFreeOfCycles().allowEmptyShould(true).check(main);
         }
     }

@@ -24,6 +24,19 @@ public record AttackCompleted(int schemaVersion, String requestId, String attack
 
     public static final int SCHEMA_VERSION = 1;
 
+    /** {@code dataset} key: the store name of the adversarial data set ({@code adv-mnist-fgsm}). */
+    public static final String DATASET_NAME = "name";
+    /** {@code dataset} key: its version in the store. */
+    public static final String DATASET_VERSION = "version";
+    /** {@code dataset} key: URI of the IDX image file. */
+    public static final String DATASET_IMAGES = "images";
+    /** {@code dataset} key: URI of the IDX label file. */
+    public static final String DATASET_LABELS = "labels";
+    /** {@code dataset} key: URI of the JSON card (lineage: models, attack, parameters, counts, accuracies). */
+    public static final String DATASET_CARD = "card";
+    /** Suffix of the SHA-256 keys: {@code images.sha256}, {@code labels.sha256}, {@code card.sha256}. */
+    public static final String SHA256_SUFFIX = ".sha256";
+
     public AttackCompleted {
         Checks.requiredText(requestId, "requestId");
         params = params == null ? Map.of() : Map.copyOf(params);

@@ -25,6 +25,11 @@ public enum RejectReason {
     INVALID_UTF8,
     /** The record names an embedder or model this service does not have. */
     UNKNOWN_MODEL,
+    /**
+     * The record asks for an operation this service does not offer, or not on the model it names: an attack it does
+     * not know, or a white-box attack on a model published without a gradient graph.
+     */
+    UNSUPPORTED_ATTACK,
     /** The model failed on this record (isolated from the rest of its batch). */
     INFERENCE_FAILED,
     /**

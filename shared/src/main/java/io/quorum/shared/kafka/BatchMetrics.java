@@ -55,12 +55,20 @@ public final class BatchMetrics {
     }
 
     public void result(BatchResult r, long oldestInputTimestamp) {
-        ok.increment(r.outputs().size());
-        for (DeadLetter d : r.deadLetters()) {
+        result(r.outputs().size(), r.deadLetters(), oldestInputTimestamp);
+    }
+
+    /**
+     * Counts a batch whose services answer an input record with several outputs (the adversarial service: one
+     * request, many adversarials): {@code answered} input records were answered, {@code deadLetters} dead-lettered.
+     */
+    public void result(int answered, java.util.List<DeadLetter> deadLetters, long oldestInputTimestamp) {
+        ok.increment(answered);
+        for (DeadLetter d : deadLetters) {
             deadLettered.get(d.reason()).increment();
             deadLetteredTotal.increment();
         }
-        if (oldestInputTimestamp > 0 && !r.outputs().isEmpty()) {
+        if (oldestInputTimestamp > 0 && answered > 0) {
             long lag = System.currentTimeMillis() - oldestInputTimestamp;
             if (lag >= 0) {
                 endToEnd.record(lag, TimeUnit.MILLISECONDS);

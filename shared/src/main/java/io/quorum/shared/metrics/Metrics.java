@@ -108,6 +108,33 @@ public final class Metrics {
     /** Prometheus: {@code quorum_training_progress_retries_total}. Progress sends that failed and were retried. */
     public static final String TRAINING_PROGRESS_RETRIES = "quorum.training.progress.retries";
 
+    /** Prometheus: {@code quorum_attacks_total}. Tags: attack, model. Attack requests answered (complete or stopped early). */
+    public static final String ATTACKS = "quorum.attacks";
+
+    /** Prometheus: {@code quorum_attack_images_total}. Tags: attack, model. Images attacked (adversarials made). */
+    public static final String ATTACK_IMAGES = "quorum.attack.images";
+
+    /** Prometheus: {@code quorum_attack_successes_total}. Tags: attack, model. Adversarials that fooled the target. */
+    public static final String ATTACK_SUCCESSES = "quorum.attack.successes";
+
+    /**
+     * Prometheus: {@code quorum_attack_queries_total}. Tags: attack, model. Model evaluations spent crafting
+     * (gradient or probability calls, per image); queries per success = this rate over the successes' rate.
+     */
+    public static final String ATTACK_QUERIES = "quorum.attack.queries";
+
+    /**
+     * Prometheus: {@code quorum_attack_success_ratio}. Tags: attack, model, version. Successes among the most recent
+     * attacked images of that target version (a sliding window): the live robustness of a served classifier.
+     */
+    public static final String ATTACK_SUCCESS_RATIO = "quorum.attack.success.ratio";
+
+    /** Prometheus: {@code quorum_attack_seconds} (histogram). Tags: attack, model. Crafting time per attack call (one batch). */
+    public static final String ATTACK_TIME = "quorum.attack";
+
+    /** Prometheus: {@code quorum_adversarial_datasets_total}. Tags: attack. Adversarial data sets stored. */
+    public static final String ADVERSARIAL_DATASETS = "quorum.adversarial.datasets";
+
     // tag keys
     public static final String TAG_MODEL = "model";
     public static final String TAG_VERSION = "version";
@@ -116,4 +143,5 @@ public final class Metrics {
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_EMBEDDER = "embedder";
     public static final String TAG_STATE = "state";
+    public static final String TAG_ATTACK = "attack";
 }

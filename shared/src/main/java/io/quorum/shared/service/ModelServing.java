@@ -63,10 +63,28 @@ public class ModelServing {
         }
         managers.add(manager);
         if (follower == null) {
-            registry = new ModelRegistry(clients);
-            follower = registry.follow(this::dispatch);
+            follow();
         } else {
             manager.onRegistry(follower.state());
+        }
+    }
+
+    /**
+     * Follows the registry without a model yet: a service that creates its managers on demand (the adversarial
+     * service loads the models requests name) starts here so that {@link #registryCaughtUp()} means something.
+     */
+    public synchronized void follow() {
+        if (follower == null) {
+            registry = new ModelRegistry(clients);
+            follower = registry.follow(this::dispatch);
+        }
+    }
+
+    /** Removes a manager added on demand (the caller closes it); {@code GET /models} and readiness stop showing it. */
+    public synchronized void unregister(ModelManager<?> manager) {
+        managers.remove(manager);
+        if (managers.stream().noneMatch(m -> m.name().equals(manager.name()))) {
+            optional.remove(manager.name());
         }
     }
 

@@ -50,6 +50,21 @@ final class ModelResolver {
                         + " vectors; train one: ./quorum train " + name + " --data FILE embedder=" + embedder));
     }
 
+    /**
+     * A model named {@code NAME} or {@code NAME:VERSION} ({@link ModelRef}): that version, else the champion, else the
+     * latest version.
+     */
+    ModelPublished model(ModelRef ref) {
+        var h = state.model(ref.name()).orElseThrow(() -> new IllegalArgumentException("no model " + ref.name()
+                + " in the registry" + (ref.name().equals(io.quorum.shared.model.DigitClassifierSpec.MODEL_NAME)
+                ? ": train one with ./quorum train digit-classifier" : "")));
+        if (ref.version() != null) {
+            return h.version(ref.version()).orElseThrow(() ->
+                    new IllegalArgumentException(ref.name() + " has no version " + ref.version()));
+        }
+        return h.alias(RegistryState.ALIAS_CHAMPION).orElseGet(() -> h.latest().orElseThrow());
+    }
+
     static String embedderOf(ModelPublished scorer) {
         return scorer.properties().get(PairScorerSpec.META_EMBEDDER);
     }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "send", description = "Send one record per input line (JSON values) to a topic.")
 final class SendCommand implements Callable<Integer> {
 
-    private static final List<String> KEY_FIELDS = List.of("pairId", "questionId", "id", "jobId", "name");
+    private static final List<String> KEY_FIELDS = List.of("pairId", "questionId", "requestId", "imageId", "id", "jobId",
+            "name");
 
     @Mixin
     Connection connection;
@@ -34,7 +35,7 @@ final class SendCommand implements Callable<Integer> {
     @Parameters(index = "1", defaultValue = "-", description = "file with one JSON value per line, or - for stdin")
     String input;
 
-    @Option(names = "--key-field", description = "JSON field whose value is the record key (default: pairId, questionId, id, jobId, name)")
+    @Option(names = "--key-field", description = "JSON field whose value is the record key (default: pairId, questionId, requestId, imageId, id, jobId, name)")
     String keyField;
 
     @Override

@@ -30,6 +30,19 @@ public final class AttackReport {
      */
     public static AttackReport score(Classifier target, float[][] clean, int[] labels, Outcome outcome, int targetClass,
                                      double confidence) {
+        return score(target, clean, labels, outcome, targetClass, null, confidence);
+    }
+
+    /**
+     * Scores fooling images ({@code outcome} made from noise) on {@code target}: image {@code i} succeeds when class
+     * {@code targets[i]} is predicted with probability at least {@code confidence} ({@link FoolingImages#targets}).
+     */
+    public static AttackReport scoreFooling(Classifier target, Outcome outcome, int[] targets, double confidence) {
+        return score(target, null, null, outcome, -1, targets, confidence);
+    }
+
+    private static AttackReport score(Classifier target, float[][] clean, int[] labels, Outcome outcome, int targetClass,
+                                      int[] targets, double confidence) {
         float[][] adv = outcome.adversarial();
         float[][] before = clean == null ? null : target.probabilities(clean);
         float[][] after = target.probabilities(adv);
@@ -39,7 +52,8 @@ public final class AttackReport {
         for (int i = 0; i < adv.length; i++) {
             boolean success;
             if (clean == null) {
-                success = pa[i] == targetClass && after[i][targetClass] >= confidence;
+                int t = targets != null ? targets[i] : targetClass;
+                success = t >= 0 && pa[i] == t && after[i][t] >= confidence;
             } else if (targetClass >= 0) {
                 success = pa[i] == targetClass;
             } else {

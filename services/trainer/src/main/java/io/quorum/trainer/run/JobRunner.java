@@ -4,18 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.TrainingProgress;
 import io.quorum.shared.events.TrainingRequested;
 import io.quorum.shared.files.TempDir;
-import io.quorum.shared.json.Json;
 import io.quorum.shared.metrics.Metrics;
-import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelStore;
 import io.quorum.shared.model.RegistryClient;
-import io.quorum.shared.model.RegistryState;
-import io.quorum.training.api.Gate;
 import io.quorum.training.api.JobCancelledException;
 import io.quorum.training.api.JobCatalog;
 import io.quorum.training.api.JobContext;
@@ -27,10 +22,8 @@ import io.quorum.training.data.DataPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,8 +33,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
-import org.deeplearning4j.util.ModelSerializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -121,8 +112,6 @@ public final class JobRunner implements AutoCloseable {
     }
 
     private final JobCatalog catalog;
-    private final ModelStore store;
-    private final RegistryClient registry;
     private final ProgressSink sink;
     private final Settings settings;
     private final BlockingQueue<Tracked> queue;
@@ -133,16 +122,16 @@ public final class JobRunner implements AutoCloseable {
     private final Counter failed;
     private final Counter cancelled;
     private final Timer trainingTime;
+    private final Publication publication;
     private volatile BeforeStart beforeStart = id -> { };
 
     public JobRunner(JobCatalog catalog, ModelStore store, RegistryClient registry, ProgressSink sink, Settings settings,
                      MeterRegistry meters) {
         this.catalog = catalog;
-        this.store = store;
-        this.registry = registry;
         this.sink = sink;
         this.settings = settings;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
+        this.publication = new Publication(store, registry, settings.parityTolerance(), settings.codeVersion());
         this.published = Counter.builder(Metrics.TRAINING_JOBS).tag(Metrics.TAG_OUTCOME, "published").register(meters);
         this.failed = Counter.builder(Metrics.TRAINING_JOBS).tag(Metrics.TAG_OUTCOME, "failed").register(meters);
         this.cancelled = Counter.builder(Metrics.TRAINING_JOBS).tag(Metrics.TAG_OUTCOME, "cancelled").register(meters);
@@ -330,41 +319,21 @@ public final class JobRunner implements AutoCloseable {
             ctx.checkCancelled();
             ctx.emit(TrainingProgress.State.EXPORTING, 0, 0, 0, Double.NaN, 0, -1, trained.metrics(),
                     String.format("ONNX export parity: max |DL4J - ORT| = %.3g", trained.parity()));
-            for (TrainedModel m : withCompanions(trained)) {
-                if (!(m.parity() <= settings.parityTolerance())) {
-                    throw new JobFailedException(String.format("the ONNX export of %s is not exact: max |DL4J - ORT| = %.3g "
-                            + "> %.1g; nothing published", m.modelName(), m.parity(), settings.parityTolerance()));
-                }
-            }
-            for (var e : trained.metrics().entrySet()) {
-                if (e.getValue() == null || !Double.isFinite(e.getValue())) {
-                    throw new JobFailedException("validation metric " + e.getKey() + " is " + e.getValue() + "; nothing published");
-                }
-            }
+            publication.verify(trained);
             ctx.emit(TrainingProgress.State.EVALUATING, 0, 0, 0, Double.NaN, 0, -1, trained.metrics(), "checking the promotion gate");
-            RegistryState state = registry.snapshot(Duration.ofSeconds(30));
-            Optional<ModelPublished> champion = state.resolve(trained.modelName(), RegistryState.ALIAS_CHAMPION);
-            Gate.Result verdict = Gate.both(job.gate(new JobParams(req.params())).evaluate(trained.metrics(),
-                    champion.map(ModelPublished::metrics).orElse(null)), Gate.servingContract(trained.modelName(),
-                    trained.properties(), champion.map(ModelPublished::properties).orElse(null)));
-            if (champion.isPresent() && !java.util.Objects.equals(champion.get().lineage() == null ? null
-                    : champion.get().lineage().dataHash(), trained.dataHash())) {
-                verdict = Gate.both(verdict, new Gate.Result(true, List.of("note: the champion was validated on other data ("
-                        + (champion.get().lineage() == null ? "unknown" : champion.get().lineage().dataRef())
-                        + "); its metrics are compared as they are")));
-            }
+            Publication.Verdict verdict = publication.judge(job, new JobParams(req.params()), trained);
             ctx.checkCancelled();
-            List<ModelPublished> announced = publishTogether(req, job, trained, state, champion.orElse(null), verdict, work,
-                    System.currentTimeMillis() - started);
+            List<ModelPublished> announced = publication.publishTogether(req, job, trained, verdict,
+                    work, System.currentTimeMillis() - started);
             ModelPublished main = announced.get(announced.size() - 1);
             for (ModelPublished c : announced.subList(0, announced.size() - 1)) {
                 LOG.infof("published %s v%d (companion of %s)", c.name(), c.version(), trained.modelName());
             }
-            String msg = verdict.pass()
-                    ? "published " + main.name() + " v" + main.version() + " as champion: " + verdict.summary()
+            String msg = verdict.gate().pass()
+                    ? "published " + main.name() + " v" + main.version() + " as champion: " + verdict.gate().summary()
                     : "published " + main.name() + " v" + main.version() + " as candidate, not promoted: "
-                    + verdict.summary();
-            finish(t, TrainingProgress.State.PUBLISHED, msg, main.name(), main.version(), verdict.pass(), trained.metrics());
+                    + verdict.gate().summary();
+            finish(t, TrainingProgress.State.PUBLISHED, msg, main.name(), main.version(), verdict.gate().pass(), trained.metrics());
             LOG.info(msg);
         } catch (JobCancelledException e) {
             finish(t, TrainingProgress.State.CANCELLED, "cancelled", null, 0, false, Map.of());
@@ -382,82 +351,6 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-    /** The model and its companions, companions first (the order they are announced in). */
-    private static List<TrainedModel> withCompanions(TrainedModel trained) {
-        List<TrainedModel> all = new ArrayList<>(trained.companions());
-        all.add(trained);
-        return all;
-    }
-
-    /**
-     * Publishes {@code trained} and its companions all or nothing: every artifact set is stored first (the store
-     * allocates the versions), then every {@link ModelPublished} is announced in one registry transaction. When the
-     * announcement fails, none of them is visible; the stored versions stay in the store unannounced, where no service
-     * looks (services follow the registry), and the job fails.
-     */
-    private List<ModelPublished> publishTogether(TrainingRequested req, TrainingJob job, TrainedModel trained,
-                                                 RegistryState state, ModelPublished champion, Gate.Result verdict,
-                                                 Path work, long trainingMillis) throws IOException, JobFailedException {
-        ModelPublisher publisher = new ModelPublisher(store, registry);
-        List<ModelPublished> stored = new ArrayList<>();
-        for (TrainedModel m : withCompanions(trained)) {
-            ModelPublished parent = m == trained ? champion : state.resolve(m.modelName(), RegistryState.ALIAS_CHAMPION)
-                    .orElse(null);
-            stored.add(publisher.store(request(req, job, m, parent, verdict, work, trainingMillis)));
-        }
-        try {
-            publisher.announce(stored);
-        } catch (RuntimeException e) {
-            String names = stored.stream().map(p -> p.name() + " v" + p.version()).collect(Collectors.joining(", "));
-            throw new JobFailedException("could not announce " + names + " in the registry; none of them is visible "
-                    + "(stored but unannounced versions are never served): " + e.getMessage(), e);
-        }
-        return stored;
-    }
-
-    /** Writes the artifacts of {@code trained} (ONNX, DL4J zip, gradient graph, extras, model card) for publication. */
-    private ModelPublisher.Request request(TrainingRequested req, TrainingJob job, TrainedModel trained,
-                                           ModelPublished champion, Gate.Result verdict, Path work, long trainingMillis)
-            throws IOException {
-        // a directory per model: a job's companions are published from the same work directory
-        work = Files.createDirectories(work.resolve("publish-" + trained.modelName().replaceAll("[^A-Za-z0-9._-]", "_")));
-        Path onnx = Files.write(work.resolve(ModelPublisher.PRIMARY), trained.onnx());
-        List<ModelStore.Artifact> extra = new ArrayList<>();
-        if (trained.network() != null) {
-            Path zip = work.resolve("model-dl4j.zip");
-            ModelSerializer.writeModel(trained.network(), zip.toFile(), true);
-            extra.add(new ModelStore.Artifact("model-dl4j.zip", zip));
-        }
-        if (trained.gradientOnnx() != null) {
-            extra.add(new ModelStore.Artifact("gradient.onnx", Files.write(work.resolve("gradient.onnx"), trained.gradientOnnx())));
-        }
-        for (var e : trained.extraArtifacts().entrySet()) {
-            extra.add(new ModelStore.Artifact(e.getKey(), Files.write(work.resolve(e.getKey()), e.getValue())));
-        }
-        Map<String, Object> card = new LinkedHashMap<>();
-        card.put("name", trained.modelName());
-        card.put("job", job.name());
-        card.put("jobId", req.jobId());
-        card.put("requestedBy", req.requestedBy());
-        card.put("description", job.description());
-        card.put("data", Map.of("ref", String.valueOf(trained.dataRef()), "sha256", String.valueOf(trained.dataHash())));
-        card.put("hyperParameters", trained.hyperParameters());
-        card.put("metrics", trained.metrics());
-        card.put("properties", trained.properties());
-        card.put("parentVersion", champion == null ? null : champion.version());
-        card.put("codeVersion", settings.codeVersion());
-        card.put("trainingMillis", trainingMillis);
-        card.put("exportParityMaxAbsDiff", trained.parity());
-        card.put("gate", Map.of("promoted", verdict.pass(), "reasons", verdict.reasons()));
-        card.put("notes", trained.notes());
-        card.put("createdAt", java.time.Instant.now().toString());
-        extra.add(new ModelStore.Artifact("model-card.json", Files.writeString(work.resolve("model-card.json"),
-                Json.toPrettyString(card))));
-        Lineage lineage = new Lineage(champion == null ? null : champion.version(), job.name() + " " + req.jobId(),
-                trained.dataRef(), trained.dataHash(), settings.codeVersion(), trainingMillis);
-        return new ModelPublisher.Request(trained.modelName(), onnx, extra, trained.metrics(), lineage, trained.properties(),
-                verdict.pass() ? RegistryState.ALIAS_CHAMPION : RegistryState.ALIAS_CANDIDATE);
-    }
 
     /**
      * Ends {@code t} with a terminal event, once: a second call (a cancel racing the job's own end) changes nothing

@@ -1,0 +1,300 @@
+package io.quorum.cli;
+
+import io.quorum.shared.data.DataDir;
+import io.quorum.shared.events.AttackRequested;
+import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.inference.InferenceOptions;
+import io.quorum.shared.json.Json;
+import io.quorum.shared.model.DigitClassifierSpec;
+import io.quorum.shared.model.ModelRegistry;
+import io.quorum.vision.attack.AttackParams;
+import io.quorum.vision.attack.AttackReport;
+import io.quorum.vision.attack.Attacks;
+import io.quorum.vision.attack.Outcome;
+import io.quorum.vision.data.DigitSet;
+import io.quorum.vision.data.DigitSets;
+import io.quorum.vision.model.OnnxClassifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench attacks}: FGSM and PGD-10 adversarials per second in process (the vision attacks on ONNX Runtime,
+ * batched) and through the adversarial service over Kafka (a service instance this command starts, one data-set
+ * request, and for FGSM also one request per image), and the genetic attack's queries per second; the same model
+ * version everywhere. Prints JSON and keeps it in {@code <runtime>/bench}. {@code --in-process-only} (or
+ * {@code --model-dir}) measures the in-process side alone, without Kafka. The service instance reads the real
+ * {@code quorum.attacks.*} topics: stop a running adversarial service first ({@code ./quorum down}), or it shares the
+ * requests and the cores; {@code --service-property} passes any other setting to the instance.
+ */
+@Command(name = "attacks", description = "Benchmark attacks: FGSM and PGD-10 adversarials/s in process vs through the "
+        + "adversarial service over Kafka (target >= 0.7x); genetic attack queries/s.")
+final class BenchAttacks implements Callable<Integer> {
+
+    @Mixin
+    Connection connection;
+
+    @Option(names = "--data", defaultValue = "mnist", description = "named data set to attack (default ${DEFAULT-VALUE})")
+    String data;
+
+    @Option(names = "--images", defaultValue = "2000", description = "images per FGSM/PGD run (default ${DEFAULT-VALUE})")
+    int images;
+
+    @Option(names = "--per-image-requests", defaultValue = "500",
+            description = "images sent as one request each in the per-image FGSM run (default ${DEFAULT-VALUE}; 0: skip)")
+    int perImageRequests;
+
+    @Option(names = "--seconds", defaultValue = "5", description = "seconds per in-process measurement (default ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--eps", defaultValue = "0.3", description = "L-inf budget of every attack (default ${DEFAULT-VALUE})")
+    double eps;
+
+    @Option(names = "--genetic-images", defaultValue = "50", description = "images for the genetic attack (default ${DEFAULT-VALUE})")
+    int geneticImages;
+
+    @Option(names = "--genetic-max-queries", defaultValue = "2000", description = "its query budget per image (default ${DEFAULT-VALUE})")
+    int geneticMaxQueries;
+
+    @Option(names = "--model", defaultValue = DigitClassifierSpec.MODEL_NAME, description = "NAME or NAME:VERSION (default: the champion of ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--model-dir", description = "a local version directory instead (implies --in-process-only)")
+    Path modelDir;
+
+    @Option(names = "--in-process-only", description = "measure the in-process attacks only (no Kafka, no service)")
+    boolean inProcessOnly;
+
+    @Option(names = "--service-jar", defaultValue = "services/adversarial/target/quarkus-app/quarkus-run.jar",
+            description = "the adversarial service's runnable jar (default ${DEFAULT-VALUE})")
+    Path serviceJar;
+
+    @Option(names = "--service-jvm-arg", description = "JVM argument of the service instance (repeatable; default -Xmx1g)")
+    List<String> serviceJvmArgs = new ArrayList<>(List.of("-Xmx1g"));
+
+    @Option(names = "--service-property", description = "extra system property of the service instance, KEY=VALUE (repeatable)")
+    Map<String, String> serviceProperties = new LinkedHashMap<>();
+
+    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads, in process and in the service")
+    int threads;
+
+    @Option(names = "--timeout", defaultValue = "900", description = "seconds to wait for one service run")
+    long timeout;
+
+    @Option(names = "--runtime", defaultValue = "runtime", description = "runtime directory (logs, cache, results)")
+    Path runtime;
+
+    @Override
+    public Integer call() throws Exception {
+        if (images < 1 || geneticImages < 1 || seconds <= 0) {
+            throw new IllegalArgumentException("--images, --genetic-images and --seconds must be positive");
+        }
+        boolean service = !inProcessOnly && modelDir == null;
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        DigitSet all = DigitSets.load(data, DataDir.root());
+        DigitSet set = all.head(images);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("benchmark", "attacks");
+        out.put("startedAt", Instant.now().toString());
+        out.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(), "java", System.getProperty("java.version")));
+        out.put("data", data);
+        out.put("images", set.size());
+        out.put("eps", eps);
+        out.put("threads", threads);
+
+        ModelRef ref = ModelRef.parse(model);
+        Path dir;
+        ModelPublished meta = null;
+        if (modelDir != null) {
+            dir = modelDir;
+            out.put("model", Map.of("dir", modelDir.toString()));
+        } else {
+            ModelResolver resolver;
+            try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
+                resolver = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(),
+                        runtime.resolve("cache/bench"));
+            }
+            meta = resolver.model(ref);
+            dir = resolver.fetch(meta);
+            out.put("model", Map.of("name", meta.name(), "version", meta.version(), "sha256", meta.sha256()));
+        }
+
+        Map<String, Object> local = new LinkedHashMap<>();
+        try (OnnxClassifier c = OnnxClassifier.open(dir, InferenceOptions.cpu(threads))) {
+            if (!c.hasGradient()) {
+                throw new IllegalArgumentException("the model has no " + DigitClassifierSpec.GRADIENT_ARTIFACT
+                        + ": FGSM and PGD cannot run on it");
+            }
+            local.put("fgsm", Map.of("adversarialsPerSecond", round(perSecond(c, set, "fgsm", params(Map.of())))));
+            log("in process FGSM: %s adversarials/s", ((Map<?, ?>) local.get("fgsm")).get("adversarialsPerSecond"));
+            local.put("pgd10", Map.of("adversarialsPerSecond", round(perSecond(c, set, "pgd", params(Map.of("steps", "10"))))));
+            log("in process PGD-10: %s adversarials/s", ((Map<?, ?>) local.get("pgd10")).get("adversarialsPerSecond"));
+            local.put("genetic", genetic(c, all.head(geneticImages)));
+            log("in process genetic: %s", local.get("genetic"));
+        }
+        out.put("inProcess", local);
+
+        if (!service) {
+            out.put("service", "not run (" + (modelDir != null ? "--model-dir" : "--in-process-only") + ")");
+        } else {
+            Map<String, Object> svc = service(meta, set, run);
+            out.put("service", svc);
+            Map<String, Object> ratios = new LinkedHashMap<>();
+            Map<String, Object> targets = new LinkedHashMap<>();
+            for (String k : List.of("fgsm", "pgd10")) {
+                double s = ((Number) ((Map<?, ?>) svc.get(k)).get("adversarialsPerSecond")).doubleValue();
+                double l = ((Number) ((Map<?, ?>) local.get(k)).get("adversarialsPerSecond")).doubleValue();
+                ratios.put(k + "ServiceOverInProcess", round3(s / l));
+                targets.put(k + "ServiceOverInProcess>=0.7", s / l >= 0.7);
+            }
+            out.put("ratios", ratios);
+            out.put("targetsMet", targets);
+        }
+        String json = Json.toPrettyString(out);
+        Path results = runtime.resolve("bench");
+        Files.createDirectories(results);
+        Files.writeString(results.resolve("attacks-" + run + ".json"), json);
+        System.out.println(json);
+        return 0;
+    }
+
+    private Map<String, String> params(Map<String, String> more) {
+        Map<String, String> p = new LinkedHashMap<>(more);
+        p.put("eps", Double.toString(eps));
+        return p;
+    }
+
+    /** Adversarials per second of {@code attack} in batches of 256, after a one-second warm-up. */
+    private double perSecond(OnnxClassifier c, DigitSet set, String attack, Map<String, String> p) {
+        AttackParams ap = AttackParams.parse(p);
+        Random rnd = new Random(1);
+        int batch = Math.min(256, set.size());
+        int from = 0;
+        long warm = System.nanoTime() + 1_000_000_000L;
+        long start = 0;
+        long made = 0;
+        boolean measuring = false;
+        while (true) {
+            long now = System.nanoTime();
+            if (!measuring && now >= warm) {
+                measuring = true;
+                start = now;
+            } else if (measuring && now - start >= seconds * 1e9) {
+                break;
+            }
+            int to = Math.min(set.size(), from + batch);
+            Attacks.run(attack, c, Arrays.copyOfRange(set.images(), from, to), Arrays.copyOfRange(set.labels(), from, to), ap, rnd);
+            if (measuring) {
+                made += to - from;
+            }
+            from = to == set.size() ? 0 : to;
+        }
+        return made / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private Map<String, Object> genetic(OnnxClassifier c, DigitSet set) {
+        AttackParams p = AttackParams.parse(params(Map.of("max-queries", Integer.toString(geneticMaxQueries),
+                "generations", Integer.toString(geneticMaxQueries))));
+        long t0 = System.nanoTime();
+        Outcome o = Attacks.run("genetic", c, set.images(), set.labels(), p, new Random(1));
+        double s = (System.nanoTime() - t0) / 1e9;
+        AttackReport r = AttackReport.score(c, set.images(), set.labels(), o, -1, 0);
+        long queries = Arrays.stream(o.queries()).sum();
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("images", set.size());
+        g.put("maxQueries", geneticMaxQueries);
+        g.put("queries", queries);
+        g.put("seconds", round(s));
+        g.put("queriesPerSecond", round(queries / s));
+        g.put("successRate", round3(r.successRate()));
+        g.put("queriesPerSuccess", Double.isFinite(r.meanQueriesPerSuccess()) ? round(r.meanQueriesPerSuccess()) : null);
+        return g;
+    }
+
+    /** The same runs through a service instance started for the benchmark. */
+    private Map<String, Object> service(ModelPublished meta, DigitSet set, String run) throws Exception {
+        ModelRef pinned = new ModelRef(meta.name(), meta.version());
+        Map<String, String> props = new LinkedHashMap<>(connection.serviceProperties());
+        props.put("quorum.models.store-dir", connection.store().root().toAbsolutePath().toString());
+        props.put("quorum.models.cache-dir", runtime.resolve("cache/bench-adversarial").toAbsolutePath().toString());
+        props.put("quorum.inference.intra-op-threads", Integer.toString(threads));
+        props.putAll(serviceProperties);
+        Map<String, Object> svc = new LinkedHashMap<>();
+        try (ServiceProcess p = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
+                runtime.resolve("logs/bench-adversarial.log"), Duration.ofSeconds(180));
+             AttackClient client = new AttackClient(connection.clients())) {
+            log("adversarial service ready on :%d", p.port());
+            timed(client, List.of(AttackClient.dataset(run + "-warm", pinned, "fgsm", params(Map.of()), data,
+                    Math.min(256, set.size()), null)), 0);
+            svc.put("fgsm", timed(client, List.of(AttackClient.dataset(run + "-fgsm", pinned, "fgsm", params(Map.of()), data,
+                    set.size(), null)), set.size()));
+            log("service FGSM (data-set request): %s", svc.get("fgsm"));
+            svc.put("pgd10", timed(client, List.of(AttackClient.dataset(run + "-pgd", pinned, "pgd",
+                    params(Map.of("steps", "10")), data, set.size(), null)), set.size()));
+            log("service PGD-10 (data-set request): %s", svc.get("pgd10"));
+            if (perImageRequests > 0) {
+                DigitSet part = set.head(perImageRequests);
+                svc.put("fgsmPerImageRequests", timed(client, AttackClient.perImage(run + "-one", pinned, "fgsm",
+                        params(Map.of()), part, null), part.size()));
+                log("service FGSM (one request per image): %s", svc.get("fgsmPerImageRequests"));
+            }
+            int g = Math.min(geneticImages, set.size());
+            Map<String, Object> gen = timed(client, List.of(AttackClient.dataset(run + "-genetic", pinned, "genetic",
+                    params(Map.of("max-queries", Integer.toString(geneticMaxQueries), "generations",
+                            Integer.toString(geneticMaxQueries))), data, g, null)), g);
+            svc.put("genetic", gen);
+            log("service genetic: %s", gen);
+        }
+        return svc;
+    }
+
+    /** Sends {@code requests} and times them until every one completed; adversarials and queries per second. */
+    private Map<String, Object> timed(AttackClient client, List<AttackRequested> requests, int expected) {
+        Set<String> ids = new HashSet<>();
+        requests.forEach(r -> ids.add(r.requestId()));
+        long[] queries = {0};
+        int[] made = {0};
+        long t0 = System.nanoTime();
+        client.send(requests);
+        client.await(ids, Duration.ofSeconds(timeout), g -> {
+            made[0]++;
+            queries[0] += g.queries();
+        });
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (expected > 0 && made[0] < expected) {
+            throw new IllegalStateException("the service made " + made[0] + " adversarials of " + expected);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("requests", requests.size());
+        m.put("adversarials", made[0]);
+        m.put("seconds", round(s));
+        m.put("adversarialsPerSecond", round(made[0] / s));
+        m.put("queriesPerSecond", round(queries[0] / s));
+        return m;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static void log(String fmt, Object... args) {
+        System.err.println("[bench] " + String.format(fmt, args));
+    }
+}

@@ -62,6 +62,8 @@ import org.jboss.logging.Logger;
 public final class DuplicatesRunner implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DuplicatesRunner.class);
+    /** Longest time between two checkpoints of a caught-up index while nothing arrives. */
+    static final Duration CHECKPOINT_REFRESH = Duration.ofHours(1);
     private static final EventCodec<QuestionEmbedded> CODEC = EventCodec.of(QuestionEmbedded.class, QuestionEmbedded.SCHEMA_VERSION);
 
     /** A leased scorer: released when the search of one record is done. */
@@ -293,16 +295,27 @@ public final class DuplicatesRunner implements AutoCloseable {
             lastCommit = System.nanoTime();
         }
 
+        /**
+         * Commits after {@code commitInterval} when something changed, and at least every {@link #CHECKPOINT_REFRESH}
+         * even when nothing did: the checkpoint's time then stays recent on a quiet topic, so a restart after a long
+         * quiet spell resumes instead of rebuilding for {@code TOMBSTONES_EXPIRED}.
+         */
         void maybeCommit() {
-            if (dirty && System.nanoTime() - lastCommit >= settings.commitInterval().toNanos()) {
+            long since = System.nanoTime() - lastCommit;
+            if (dirty && since >= settings.commitInterval().toNanos() || since >= CHECKPOINT_REFRESH.toNanos()) {
+                dirty = true;
                 commit();
             }
         }
 
-        /** Closes the index, committing first when it holds exactly what {@link #covered} says. */
+        /**
+         * Closes the index, committing first (even when nothing changed, to date the checkpoint now) when it holds
+         * exactly what {@link #covered} says.
+         */
         void close(boolean commit) {
             try {
                 if (commit) {
+                    dirty = true;
                     commit();
                 }
             } catch (RuntimeException e) {

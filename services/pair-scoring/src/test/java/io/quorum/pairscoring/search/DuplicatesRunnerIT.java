@@ -40,6 +40,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,9 +123,14 @@ class DuplicatesRunnerIT {
     }
 
     private static Running start(String topic, String out, Path dir, String group, double threshold) {
+        return start(topic, out, dir, group, threshold, Quantization.INT8);
+    }
+
+    private static Running start(String topic, String out, Path dir, String group, double threshold,
+                                 Quantization quantization) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         KafkaOutput output = TestKafka.clients().output("it");
-        DuplicatesRunner.Settings settings = new DuplicatesRunner.Settings(topic, out, dir, Quantization.INT8, 16, 5, 40,
+        DuplicatesRunner.Settings settings = new DuplicatesRunner.Settings(topic, out, dir, quantization, 16, 5, 40,
                 Duration.ofSeconds(1));
         DuplicatesRunner runner = new DuplicatesRunner(TestKafka.clients(), group, settings, output, () ->
                 new DuplicatesRunner.LeasedScorer() {
@@ -164,6 +171,22 @@ class DuplicatesRunnerIT {
                 c.endOffsets(parts).forEach((tp, o) -> ends.put(tp, new OffsetAndMetadata(o)));
                 c.commitSync(ends);
             }
+        }
+    }
+
+    /** The checkpoint of the last commit of the index in {@code dir} (read without opening a writer). */
+    private static IndexCheckpoint checkpoint(Path dir) throws Exception {
+        try (FSDirectory d = FSDirectory.open(dir); DirectoryReader reader = DirectoryReader.open(d)) {
+            return IndexCheckpoint.fromUserData(reader.getIndexCommit().getUserData());
+        }
+    }
+
+    private static Map<Integer, Long> endOffsets(String topic) {
+        try (KafkaConsumer<String, byte[]> c = TestKafka.clients().consumer("it", Map.of())) {
+            Map<Integer, Long> ends = new HashMap<>();
+            c.endOffsets(List.of(0, 1, 2).stream().map(p -> new TopicPartition(topic, p)).toList())
+                    .forEach((tp, o) -> ends.put(tp.partition(), o));
+            return ends;
         }
     }
 
@@ -252,7 +275,9 @@ class DuplicatesRunnerIT {
         String outResumed = "it.found.resumed." + run;
         String outRebuilt = "it.found.rebuilt." + run;
         String outCorrupt = "it.found.corrupt." + run;
-        topics(topic, outResumed, outRebuilt, outCorrupt);
+        String outAgain = "it.found.again." + run;
+        String outFloat = "it.found.float." + run;
+        topics(topic, outResumed, outRebuilt, outCorrupt, outAgain, outFloat);
         String group = "it-dup-" + run;
         String otherGroup = "it-dup-rebuilt-" + run;
         Path persisted = tmp.resolve("persisted");
@@ -273,12 +298,16 @@ class DuplicatesRunnerIT {
         answeredUpToNow(topic, group);
 
         // first start: the index is built from the whole topic and committed
+        Map<Integer, Long> firstEnds = endOffsets(topic);
         try (Running first = start(topic, outResumed, persisted, group, 0.0)) {
             await().atMost(Duration.ofSeconds(60)).until(first.runner()::replayed);
             assertThat(first.runner().lastRebuild().reason()).isEqualTo(Reason.NO_INDEX);
             assertThat(first.runner().replayedRecords()).isEqualTo(n1);
             assertThat(first.runner().indexed()).isEqualTo(n1);
+            assertThat(first.meters().get(Metrics.DUPLICATES_REBUILDS).tag(Metrics.TAG_REASON, Reason.NO_INDEX.name())
+                    .counter().count()).isEqualTo(1.0);
         }
+        assertThat(checkpoint(persisted).nextOffsets()).as("the checkpoint covers the whole topic").isEqualTo(firstEnds);
 
         // while it is down: more history (answered, say, before a crash that lost the index's last commit), with a
         // tombstone for h-5; then new questions on one partition, so both runs below see them in the same order
@@ -313,6 +342,12 @@ class DuplicatesRunnerIT {
             resumed = answers(found, run + "-p", live.size());
             assertThat(restart.runner().lastRebuild()).as("resumed from the checkpoint").isNull();
             assertThat(restart.runner().replayedRecords()).as("only the tail: h-400..599 and a tombstone").isEqualTo(n2 + 1);
+            assertThat(restart.meters().get(Metrics.DUPLICATES_REPLAYED).gauge().value()).isEqualTo(n2 + 1.0);
+            assertThat(restart.meters().find(Metrics.DUPLICATES_REBUILDS).counters()).as("no rebuild").isEmpty();
+            // while live, the index is committed with the offsets it covers within the commit interval (1 s here)
+            Map<Integer, Long> ends = endOffsets(topic);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> checkpoint(persisted).nextOffsets().equals(ends));
         }
         try (TopicReader found = TopicReader.fromBeginning(outRebuilt);
              Running full = start(topic, outRebuilt, tmp.resolve("fresh"), otherGroup, 0.0)) {
@@ -336,6 +371,41 @@ class DuplicatesRunnerIT {
         assertThat(ids(resumed.get(run + "-p5"))).as("tombstone in the replayed tail").doesNotContain(key5);
         assertThat(ids(resumed.get(run + "-p9"))).as("live tombstone").doesNotContain(key9);
 
+        // a third start resumes with nothing to replay, and both deleted questions stay out across the restart: their
+        // own vectors no longer find them, while a kept question's own vector finds it first
+        try (TopicReader found = TopicReader.fromBeginning(outAgain);
+             Running third = start(topic, outAgain, persisted, group, 0.0)) {
+            await().atMost(Duration.ofSeconds(60)).until(third.runner()::replayed);
+            assertThat(third.runner().lastRebuild()).isNull();
+            assertThat(third.runner().replayedRecords()).isZero();
+            assertThat(third.runner().indexed()).isEqualTo(indexedRebuilt);
+            try (KafkaProducer<String, byte[]> producer = TestKafka.clients().producer("it", Map.of())) {
+                for (int i : new int[] {5, 7, 9}) {
+                    send(producer, topic, 2, run + "-x" + i, question(run + "-x" + i, h[i]));
+                }
+            }
+            Map<String, DuplicatesFound> exact = answers(found, run + "-x", 3);
+            assertThat(ids(exact.get(run + "-x7")).get(0)).isEqualTo(run + "-h-7");
+            assertThat(exact.get(run + "-x7").candidates().get(0).similarity()).isGreaterThan(0.999);
+            assertThat(ids(exact.get(run + "-x5"))).doesNotContain(key5).hasSize(5);
+            assertThat(ids(exact.get(run + "-x9"))).doesNotContain(key9).hasSize(5);
+            // what comes first instead is the deleted question's paraphrase, still a known question
+            assertThat(ids(exact.get(run + "-x5")).get(0)).isEqualTo(run + "-p5");
+            assertThat(ids(exact.get(run + "-x9")).get(0)).isEqualTo(run + "-p9");
+        }
+
+        // the same index opened with another quantisation than it was built with: rebuilt from the topic, counted
+        try (TopicReader found = TopicReader.fromBeginning(outFloat);
+             Running other = start(topic, outFloat, persisted, group, 0.0, Quantization.NONE)) {
+            await().atMost(Duration.ofSeconds(60)).until(other.runner()::replayed);
+            assertThat(other.runner().lastRebuild().reason()).isEqualTo(Reason.QUANTIZATION_CHANGED);
+            assertThat(other.runner().replayedRecords()).isEqualTo(n1 + n2 + 1 + live.size() + 1 + 3);
+            assertThat(other.runner().indexed()).isEqualTo(indexedRebuilt + 3);
+            assertThat(other.meters().get(Metrics.DUPLICATES_REBUILDS)
+                    .tag(Metrics.TAG_REASON, Reason.QUANTIZATION_CHANGED.name()).counter().count()).isEqualTo(1.0);
+        }
+        assertThat(checkpoint(persisted).quantization()).isEqualTo(Quantization.NONE);
+
         // a corrupt index (bits flipped in its commit point) is deleted and rebuilt from the topic
         Path segments;
         try (Stream<Path> s = Files.list(persisted)) {
@@ -352,7 +422,7 @@ class DuplicatesRunnerIT {
             DuplicatesFound answer = answers(found, run + "-q11", 1).get(run + "-q11");
             assertThat(again.runner().lastRebuild().reason()).isEqualTo(Reason.UNREADABLE);
             assertThat(ids(answer).get(0)).isEqualTo(run + "-h-11");
-            await().atMost(Duration.ofSeconds(30)).until(() -> again.runner().indexed() == indexedRebuilt + 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> again.runner().indexed() == indexedRebuilt + 3 + 1);
             assertThat(again.meters().get(Metrics.DUPLICATES_REBUILDS).tag(Metrics.TAG_REASON, Reason.UNREADABLE.name())
                     .counter().count()).isEqualTo(1.0);
         }

@@ -98,6 +98,10 @@ final class BenchScale implements Callable<Integer> {
             description = "larger sizes grow the previous size's persisted index (the tail is the new questions) instead of a full rebuild")
     int fullRebuildMax;
 
+    @Option(names = "--build-timeout", defaultValue = "PT6H",
+            description = "longest full build (ISO-8601 duration); a build stopped by it is reported with its rate so far")
+    Duration buildTimeout;
+
     @Option(names = "--queries", defaultValue = "300", description = "queries per measurement")
     int queries;
 
@@ -142,6 +146,9 @@ final class BenchScale implements Callable<Integer> {
     @Option(names = "--warm-up-queries", defaultValue = "200", description = "unmeasured queries after each start (JIT)")
     int warmUpQueries;
 
+    @Option(names = "--note", description = "what else the machine was doing, recorded in the JSON's conditions")
+    String note;
+
     private SyntheticQuestions corpus;
     private String run;
     private KafkaClients clients;
@@ -161,8 +168,8 @@ final class BenchScale implements Callable<Integer> {
         machine.put("java", System.getProperty("java.version"));
         machine.put("memoryGiB", Math.round(memTotalKb() / 1048576.0 * 10) / 10.0);
         out.put("machine", machine);
-        out.put("conditions", "broker, service instances and this load generator share the machine's cores; run under "
-                + "nice -n 10 beside other work, so figures move between runs");
+        out.put("conditions", "broker, service instances and this load generator share the machine's cores"
+                + (note == null ? "" : "; " + note));
         out.put("serviceJvmArgs", serviceJvmArgs);
         try {
             if (parts.contains("search")) {
@@ -222,6 +229,7 @@ final class BenchScale implements Callable<Integer> {
             admin.ensure(List.of(new TopicSpec(topic, 3, false, true, -1), new TopicSpec(Topics.dlq(topic), 1, false, false, 3_600_000L),
                     new TopicSpec(outTopic, 3, false, false, 3_600_000L), new TopicSpec(idleTopic, 1, false, false, 3_600_000L),
                     new TopicSpec(Topics.dlq(idleTopic), 1, false, false, 3_600_000L)));
+            awaitLeaders(admin, topics);
             try {
                 int largest = sizes.stream().max(Integer::compare).orElseThrow();
                 for (int n : sizes) {
@@ -251,6 +259,8 @@ final class BenchScale implements Callable<Integer> {
         int before = produced;
         produce(Math.max(n, produced));
         answeredUpToNow();
+        row.put("size", n);
+        // the corpus of n plus the earlier measurements' queries and tails (they are questions too, indexed as such)
         row.put("questions", produced);
         row.put("quantization", quantization);
         row.put("candidates", candidates);
@@ -264,7 +274,25 @@ final class BenchScale implements Callable<Integer> {
                 + before + " questions: the " + (produced - before) + " new ones are the tail");
         long t0 = System.nanoTime();
         Map<String, Object> batches = new LinkedHashMap<>();
-        try (ServiceProcess svc = start(dir, quantization, candidates, "build-" + n + "-" + quantization, Duration.ofHours(6))) {
+        try (ServiceProcess svc = launch(dir, quantization, candidates, "build-" + n + "-" + quantization)) {
+            if (!svc.awaitReady(buildTimeout)) {
+                // stopped: how far it came, and at what rate (the indexed gauge follows the replay's commits)
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double indexed;
+                try {
+                    indexed = svc.metricSum("quorum_duplicates_indexed");
+                } catch (IOException e) {
+                    indexed = 0; // not even serving its metrics yet
+                }
+                build.put("completed", false);
+                build.put("stoppedAfterSeconds", round1(seconds));
+                build.put("indexedWhenStopped", (long) indexed);
+                build.put("recordsPerSecondSoFar", Math.round(indexed / seconds));
+                build.put("projectedSeconds", indexed > 0 ? Math.round(produced * seconds / indexed) : null);
+                row.put("build", build);
+                log("build stopped after %.0f s (--build-timeout): %s", seconds, build);
+                return row;
+            }
             double ready = (System.nanoTime() - t0) / 1e9;
             build.put("readySeconds", round1(ready));
             build.putAll(replayFigures(svc));
@@ -273,6 +301,7 @@ final class BenchScale implements Callable<Integer> {
             row.put("memory", memory(svc));
             batches.put("afterBuild", queryBatch(svc, "a"));
         }
+        row.put("indexFiles", indexFiles(dir, produced));
 
         // restarts on the persisted index, each with a tail: questions added while the service was down and answered
         // meanwhile (the group's offsets are past them), so they are indexed, not searched
@@ -316,6 +345,50 @@ final class BenchScale implements Callable<Integer> {
         return row;
     }
 
+    /**
+     * The index on disk by kind of Lucene file, after the service stopped: float32 vectors ({@code .vec}), the
+     * quantised copy the graph searches ({@code .veq}), the HNSW graph ({@code .vex}), stored ids and texts, the id
+     * terms, and the rest; in MiB and in bytes per question. What must stay in the page cache for fast searches is the
+     * graph plus the vectors it searches (the float32 ones without quantisation); with quantisation the float32
+     * vectors are read only for the candidates re-ranked.
+     */
+    static Map<String, Object> indexFiles(Path dir, long questions) throws IOException {
+        Map<String, Long> bytes = new LinkedHashMap<>();
+        for (String kind : List.of("floatVectors", "quantizedVectors", "graph", "storedFields", "idTerms", "other")) {
+            bytes.put(kind, 0L);
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1) : "";
+                String kind = switch (ext) {
+                    case "vec", "vemf" -> "floatVectors";
+                    case "veq", "vemq" -> "quantizedVectors";
+                    case "vex", "vem" -> "graph";
+                    case "fdt", "fdx", "fdm" -> "storedFields";
+                    case "tim", "tip", "tmd", "doc", "pos", "pay" -> "idTerms";
+                    default -> "other";
+                };
+                bytes.merge(kind, Files.size(f), Long::sum);
+            }
+        }
+        long total = bytes.values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("questions", questions);
+        m.put("totalMiB", round1(total / 1048576.0));
+        Map<String, Object> mib = new LinkedHashMap<>();
+        Map<String, Object> perQuestion = new LinkedHashMap<>();
+        bytes.forEach((k, v) -> {
+            mib.put(k, round1(v / 1048576.0));
+            perQuestion.put(k, questions == 0 ? 0 : Math.round(v / (double) questions));
+        });
+        m.put("MiB", mib);
+        m.put("bytesPerQuestion", perQuestion);
+        long hot = bytes.get("graph") + (bytes.get("quantizedVectors") > 0 ? bytes.get("quantizedVectors") : bytes.get("floatVectors"));
+        m.put("searchedBytesPerQuestion", questions == 0 ? 0 : Math.round(hot / (double) questions));
+        return m;
+    }
+
     /** The index build or replay of the service's last start, from its metrics and readiness. */
     private static Map<String, Object> replayFigures(ServiceProcess svc) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -337,6 +410,15 @@ final class BenchScale implements Callable<Integer> {
     }
 
     private ServiceProcess start(Path dir, String quantization, int cands, String name, Duration timeout) throws Exception {
+        ServiceProcess svc = launch(dir, quantization, cands, name);
+        if (!svc.awaitReady(timeout)) {
+            svc.close();
+            throw new IllegalStateException("service " + name + " not ready within " + timeout);
+        }
+        return svc;
+    }
+
+    private ServiceProcess launch(Path dir, String quantization, int cands, String name) throws Exception {
         Map<String, String> p = new LinkedHashMap<>(connection.serviceProperties());
         p.put("mp.messaging.incoming.pairs-in.topic", idleTopic);
         p.put("mp.messaging.incoming.pairs-in.group.id", "bench-" + run + "-idle");
@@ -352,7 +434,7 @@ final class BenchScale implements Callable<Integer> {
         p.put("quorum.models.store-dir", connection.store().root().toAbsolutePath().toString());
         p.put("quorum.models.cache-dir", runtime.resolve("cache/bench").toAbsolutePath().toString());
         p.put("quorum.inference.intra-op-threads", "1");
-        return ServiceProcess.start(serviceJar, serviceJvmArgs, p, runtime.resolve("logs/bench-scale-" + name + ".log"), timeout);
+        return ServiceProcess.launch(serviceJar, serviceJvmArgs, p, runtime.resolve("logs/bench-scale-" + name + ".log"));
     }
 
     /** Heap after a full GC, RSS (anonymous and file-backed: the mapped index) and the index on disk. */
@@ -485,6 +567,9 @@ final class BenchScale implements Callable<Integer> {
             index.put(measured.get(i).id(), i);
         }
         for (Map<String, Object> row : rows) {
+            if (row.get("queries") == null) {
+                continue; // a build stopped by --build-timeout
+            }
             for (Object b : ((Map<String, Object>) row.get("queries")).values()) {
                 Map<String, Object> batch = (Map<String, Object>) b;
                 PendingRecall p = pendingRecall.get((String) batch.remove("recallKey"));
@@ -543,20 +628,29 @@ final class BenchScale implements Callable<Integer> {
         return m;
     }
 
+    /**
+     * The issue's targets per size of the default quantisation: restart to ready within 30 s (the target names 1M on
+     * this machine) with recall@10 unchanged (within 0.02) after the restart.
+     */
     @SuppressWarnings("unchecked")
-    private Map<String, Object> targets(List<Map<String, Object>> rows) {
-        Map<String, Object> t = new LinkedHashMap<>();
+    private List<Map<String, Object>> targets(List<Map<String, Object>> rows) {
+        List<Map<String, Object>> out = new ArrayList<>();
         for (Map<String, Object> row : rows) {
             if (!defaultQuantization.equals(row.get("quantization"))) {
                 continue;
             }
-            int n = (Integer) row.get("questions");
-            if (n < 1_000_000) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("size", row.get("size"));
+            t.put("quantization", row.get("quantization"));
+            out.add(t);
+            List<Map<String, Object>> restarts = (List<Map<String, Object>>) row.get("restarts");
+            if (restarts == null) {
+                t.put("restartToReady<=30s", "not measured: the build was stopped by --build-timeout");
                 continue;
             }
-            List<Map<String, Object>> restarts = (List<Map<String, Object>>) row.get("restarts");
-            double ready = ((Number) restarts.get(0).get("readySeconds")).doubleValue();
-            t.put("restartToReadyAt1M<=30s", ready <= 30);
+            double ready = restarts.stream().mapToDouble(r -> ((Number) r.get("readySeconds")).doubleValue()).max().orElse(0);
+            t.put("slowestRestartToReadySeconds", ready);
+            t.put("restartToReady<=30s", ready <= 30);
             Map<String, Object> q = (Map<String, Object>) row.get("queries");
             double before = ((Number) ((Map<String, Object>) ((Map<String, Object>) q.get("afterBuild")).get("recall")).get("recallAt10")).doubleValue();
             double after = ((Number) ((Map<String, Object>) ((Map<String, Object>) q.get("afterRestart")).get("recall")).get("recallAt10")).doubleValue();
@@ -564,7 +658,7 @@ final class BenchScale implements Callable<Integer> {
             t.put("recallAt10AfterRestart", after);
             t.put("recallUnchangedWithin0.02", Math.abs(before - after) <= 0.02);
         }
-        return t;
+        return out;
     }
 
     /** Produces corpus questions up to {@code n} (ids {@code c<i>}) on the bench topic. */
@@ -764,6 +858,7 @@ final class BenchScale implements Callable<Integer> {
             admin.ensure(Stream.of(in, scored).map(t -> new TopicSpec(t, instancePartitions, false, false, 3_600_000L)).toList());
             admin.ensure(Stream.of(Topics.dlq(in), idleQuestions, Topics.dlq(idleQuestions))
                     .map(t -> new TopicSpec(t, 1, false, false, 3_600_000L)).toList());
+            awaitLeaders(admin, topics);
             try {
                 Flow flow = new Flow(clients);
                 List<byte[]> warm = payloads.subList(0, Math.min(30_000, payloads.size()));
@@ -784,13 +879,25 @@ final class BenchScale implements Callable<Integer> {
                     if (k == 1) {
                         running.add(joining.join());
                     }
-                    Flow.Result join = flow.run(in, scored, "join" + k + "-", warm, 0, Duration.ofSeconds(600));
+                    // records flow from before the newcomer starts (it joins the group while it starts, which
+                    // rebalances the partitions) until after it is ready; every record must be answered (Flow fails
+                    // otherwise), some twice (at least once across a rebalance)
+                    int joinRecords = 0;
+                    int joinDuplicates = 0;
+                    int flows = 0;
+                    do {
+                        Flow.Result join = flow.run(in, scored, "join" + k + "-" + flows + "-", warm, 0, Duration.ofSeconds(600));
+                        joinRecords += join.records();
+                        joinDuplicates += join.duplicates();
+                        flows++;
+                    } while (k > 1 && (!joining.isDone() || flows < 2));
                     if (k > 1) {
                         running.add(joining.join());
-                        // records keep flowing until the newcomer has partitions and has warmed up
-                        join = flow.run(in, scored, "join" + k + "b-", warm, 0, Duration.ofSeconds(600));
+                        Flow.Result after = flow.run(in, scored, "join" + k + "-" + flows + "-", warm, 0, Duration.ofSeconds(600));
+                        joinRecords += after.records();
+                        joinDuplicates += after.duplicates();
                     }
-                    row.put("joinedUnderLoad", Map.of("records", warm.size(), "lost", 0, "duplicates", join.duplicates()));
+                    row.put("joinedUnderLoad", Map.of("records", joinRecords, "lost", 0, "duplicates", joinDuplicates));
                     warmUp(flow, in, scored, "warm" + k + "-", warm, running);
                     Map<String, Object> measured = measure(flow, in, scored, "run" + k + "-", payloads, running);
                     row.putAll(measured);
@@ -911,6 +1018,31 @@ final class BenchScale implements Callable<Integer> {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Waits until every partition of {@code topics} has a leader: a producer that writes to a topic created a moment
+     * ago can otherwise lose its first batch to NOT_LEADER_OR_FOLLOWER and stall on its sequence numbers.
+     */
+    private static void awaitLeaders(TopicAdmin admin, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                boolean ready = admin.admin().describeTopics(topics).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                } // created a moment ago: not in the metadata yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("partitions of " + topics + " have no leader after 60 s");
+            }
+            Thread.sleep(200);
+        }
+    }
 
     private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {

@@ -27,6 +27,17 @@ public final class ServiceProcess implements AutoCloseable {
 
     public static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> properties, Path log, Duration timeout)
             throws IOException, InterruptedException {
+        ServiceProcess sp = launch(jar, jvmArgs, properties, log);
+        if (!sp.awaitReady(timeout)) {
+            sp.close();
+            throw new IllegalStateException("service not ready within " + timeout + "; see " + log);
+        }
+        return sp;
+    }
+
+    /** Starts the service without waiting for it to be ready ({@link #awaitReady}). */
+    public static ServiceProcess launch(Path jar, List<String> jvmArgs, Map<String, String> properties, Path log)
+            throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("service jar " + jar + " is missing; build with ./mvnw -DskipTests package");
         }
@@ -44,19 +55,22 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add(jar.toString());
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ServiceProcess sp = new ServiceProcess(p, port, log);
+        return new ServiceProcess(p, port, log);
+    }
+
+    /** Waits until the service is ready: true, or false after {@code timeout}; throws when it exited meanwhile. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!sp.ready()) {
-            if (!p.isAlive()) {
+        while (!ready()) {
+            if (!process.isAlive()) {
                 throw new IllegalStateException("service exited during start-up; see " + log);
             }
             if (System.nanoTime() > deadline) {
-                sp.close();
-                throw new IllegalStateException("service not ready within " + timeout + "; see " + log);
+                return false;
             }
             Thread.sleep(200);
         }
-        return sp;
+        return true;
     }
 
     public boolean ready() {

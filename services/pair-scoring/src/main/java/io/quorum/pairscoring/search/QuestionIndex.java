@@ -25,6 +25,7 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
@@ -90,6 +91,10 @@ public final class QuestionIndex implements AutoCloseable {
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                 .setCodec(codec(format))
                 .setRAMBufferSizeMB(ramBufferMb)
+                // no compound files: graph, quantised and float32 vectors stay files of their own per segment, which
+                // the page cache (and bench scale's accounting of what a search touches) sees apart
+                .setUseCompoundFile(false)
+                .setMergePolicy(noCompoundFiles())
                 // only commit() persists, with the offsets it covers; close() never commits behind the caller's back
                 .setCommitOnClose(false);
         IndexWriter w = new IndexWriter(dir, config);
@@ -125,6 +130,12 @@ public final class QuestionIndex implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static TieredMergePolicy noCompoundFiles() {
+        TieredMergePolicy p = new TieredMergePolicy();
+        p.setNoCFSRatio(0.0);
+        return p;
     }
 
     /** Lucene's current codec with every vector field in {@code format}; readers find the format by its SPI name. */

@@ -91,8 +91,11 @@ public interface PairScoringConfig {
         @WithDefault("int8")
         String quantization();
 
-        /** Candidates the HNSW graph proposes per search, re-ranked by exact cosine to the top-k. */
-        @WithDefault("40")
+        /**
+         * Candidates the HNSW graph proposes per search (per segment), re-ranked by exact cosine to the top-k: 100
+         * finds the planted duplicate first for 99.7% of queries at 100k questions, 40 for 94-98% (README).
+         */
+        @WithDefault("100")
         int candidates();
 
         /** Longest time between two commits of the index (with the offsets it covers) while questions arrive. */

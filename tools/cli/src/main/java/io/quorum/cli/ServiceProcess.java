@@ -123,8 +123,10 @@ public final class ServiceProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            System.err.println("service did not stop within 60 s of SIGTERM; killed (see " + log + ")");
             process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

@@ -49,6 +49,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.lucene.index.SegmentCommitInfo;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.store.FSDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -274,6 +277,7 @@ final class BenchScale implements Callable<Integer> {
                 + before + " questions: the " + (produced - before) + " new ones are the tail");
         long t0 = System.nanoTime();
         Map<String, Object> batches = new LinkedHashMap<>();
+        boolean stopped = false;
         try (ServiceProcess svc = launch(dir, quantization, candidates, "build-" + n + "-" + quantization)) {
             if (!svc.awaitReady(buildTimeout)) {
                 // stopped: how far it came, and at what rate (the indexed gauge follows the replay's commits)
@@ -291,17 +295,23 @@ final class BenchScale implements Callable<Integer> {
                 build.put("projectedSeconds", indexed > 0 ? Math.round(produced * seconds / indexed) : null);
                 row.put("build", build);
                 log("build stopped after %.0f s (--build-timeout): %s", seconds, build);
-                return row;
+                row.put("memoryWhenStopped", memory(svc));
+                stopped = true;
+            } else {
+                double ready = (System.nanoTime() - t0) / 1e9;
+                build.put("readySeconds", round1(ready));
+                build.putAll(replayFigures(svc));
+                row.put("build", build);
+                log("built: %s", build);
+                row.put("memory", memory(svc));
+                batches.put("afterBuild", queryBatch(svc, "a"));
             }
-            double ready = (System.nanoTime() - t0) / 1e9;
-            build.put("readySeconds", round1(ready));
-            build.putAll(replayFigures(svc));
-            row.put("build", build);
-            log("built: %s", build);
-            row.put("memory", memory(svc));
-            batches.put("afterBuild", queryBatch(svc, "a"));
         }
+        // the last commit's files (during a build stopped early: what its periodic commits held by then)
         row.put("indexFiles", indexFiles(dir, produced));
+        if (stopped) {
+            return row;
+        }
 
         // restarts on the persisted index, each with a tail: questions added while the service was down and answered
         // meanwhile (the group's offsets are past them), so they are indexed, not searched
@@ -348,18 +358,37 @@ final class BenchScale implements Callable<Integer> {
     /**
      * The index on disk by kind of Lucene file, after the service stopped: float32 vectors ({@code .vec}), the
      * quantised copy the graph searches ({@code .veq}), the HNSW graph ({@code .vex}), stored ids and texts, the id
-     * terms, and the rest; in MiB and in bytes per question. What must stay in the page cache for fast searches is the
-     * graph plus the vectors it searches (the float32 ones without quantisation); with quantisation the float32
-     * vectors are read only for the candidates re-ranked.
+     * terms, and the rest; in MiB and in bytes per question (documents of the last commit). Only the files of the
+     * last commit count: a stop in the middle of a merge leaves its partial files, which the next open deletes
+     * ({@code uncommittedMiB}). What must stay in the page cache for fast searches is the graph plus the vectors it
+     * searches (the float32 ones without quantisation); with quantisation the float32 vectors are read only for the
+     * candidates re-ranked. Without a readable commit every file counts, per {@code fallbackQuestions}.
      */
-    static Map<String, Object> indexFiles(Path dir, long questions) throws IOException {
+    static Map<String, Object> indexFiles(Path dir, long fallbackQuestions) throws IOException {
+        Set<String> committed = null;
+        long questions = fallbackQuestions;
+        try (FSDirectory d = FSDirectory.open(dir)) {
+            SegmentInfos last = SegmentInfos.readLatestCommit(d);
+            committed = new HashSet<>(last.files(true));
+            questions = 0;
+            for (SegmentCommitInfo si : last) {
+                questions += si.info.maxDoc() - si.getDelCount() - si.getSoftDelCount();
+            }
+        } catch (IOException | RuntimeException noCommit) {
+            // not an index (tests), or unreadable: count every file
+        }
         Map<String, Long> bytes = new LinkedHashMap<>();
         for (String kind : List.of("floatVectors", "quantizedVectors", "graph", "storedFields", "idTerms", "other")) {
             bytes.put(kind, 0L);
         }
+        long uncommitted = 0;
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String name = f.getFileName().toString();
+                if (committed != null && !committed.contains(name)) {
+                    uncommitted += Files.size(f);
+                    continue;
+                }
                 String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1) : "";
                 String kind = switch (ext) {
                     case "vec", "vemf" -> "floatVectors";
@@ -373,19 +402,21 @@ final class BenchScale implements Callable<Integer> {
             }
         }
         long total = bytes.values().stream().mapToLong(Long::longValue).sum();
+        long n = questions;
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("questions", questions);
+        m.put("questions", n);
         m.put("totalMiB", round1(total / 1048576.0));
+        m.put("uncommittedMiB", round1(uncommitted / 1048576.0));
         Map<String, Object> mib = new LinkedHashMap<>();
         Map<String, Object> perQuestion = new LinkedHashMap<>();
         bytes.forEach((k, v) -> {
             mib.put(k, round1(v / 1048576.0));
-            perQuestion.put(k, questions == 0 ? 0 : Math.round(v / (double) questions));
+            perQuestion.put(k, n == 0 ? 0 : Math.round(v / (double) n));
         });
         m.put("MiB", mib);
         m.put("bytesPerQuestion", perQuestion);
         long hot = bytes.get("graph") + (bytes.get("quantizedVectors") > 0 ? bytes.get("quantizedVectors") : bytes.get("floatVectors"));
-        m.put("searchedBytesPerQuestion", questions == 0 ? 0 : Math.round(hot / (double) questions));
+        m.put("searchedBytesPerQuestion", n == 0 ? 0 : Math.round(hot / (double) n));
         return m;
     }
 

@@ -10,6 +10,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +103,36 @@ class SyntheticQuestionsTest {
     }
 
     @Test
-    void indexFilesAreCountedByKindAndPerQuestion(@TempDir Path dir) throws IOException {
+    void onlyTheFilesOfTheLastCommitCountPerCommittedQuestion(@TempDir Path dir) throws IOException {
+        try (FSDirectory d = FSDirectory.open(dir);
+             IndexWriter w = new IndexWriter(d, new IndexWriterConfig().setUseCompoundFile(false))) {
+            java.util.Random r = new java.util.Random(1);
+            for (int i = 0; i < 50; i++) {
+                float[] v = new float[16];
+                for (int j = 0; j < v.length; j++) {
+                    v[j] = (float) r.nextGaussian();
+                }
+                Document doc = new Document();
+                doc.add(new StringField("id", "q" + i, Field.Store.YES));
+                doc.add(new KnnFloatVectorField("vector", v, VectorSimilarityFunction.COSINE));
+                w.addDocument(doc);
+            }
+            w.commit();
+        }
+        Files.write(dir.resolve("_9_Lucene99HnswVectorsFormat_0.vec"), new byte[4096]); // a merge cut short
+        Map<String, Object> m = BenchScale.indexFiles(dir, 7);
+        assertThat(m).containsEntry("questions", 50L);
+        assertThat((double) m.get("uncommittedMiB")).isCloseTo(0.0, within(0.01));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> perQuestion = (Map<String, Object>) m.get("bytesPerQuestion");
+        // 16 float32 per question plus the file's header and footer
+        assertThat((Long) perQuestion.get("floatVectors")).isBetween(64L, 70L);
+        assertThat((Long) perQuestion.get("graph")).isPositive();
+        assertThat((Long) perQuestion.get("quantizedVectors")).isZero();
+    }
+
+    @Test
+    void withoutACommitEveryFileIsCountedByKind(@TempDir Path dir) throws IOException {
         Files.write(dir.resolve("_0.vec"), new byte[1536 * 10]);
         Files.write(dir.resolve("_0.veq"), new byte[388 * 10]);
         Files.write(dir.resolve("_0.vex"), new byte[50 * 10]);

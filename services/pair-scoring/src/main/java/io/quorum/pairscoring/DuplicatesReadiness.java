@@ -6,7 +6,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once the duplicate-search index holds every question answered before this start. */
+/** Ready once the duplicate-search index holds every question answered before this start (resumed or rebuilt). */
 @Readiness
 @ApplicationScoped
 public class DuplicatesReadiness implements HealthCheck {
@@ -20,8 +20,13 @@ public class DuplicatesReadiness implements HealthCheck {
         if (d == null) {
             return HealthCheckResponse.named("duplicate-search").up().withData("enabled", false).build();
         }
+        var rebuild = d.lastRebuild();
+        String index = !d.replayed() ? "replaying the topic"
+                : rebuild == null ? "resumed from its checkpoint" : "rebuilt (" + rebuild.reason() + ")";
         return HealthCheckResponse.named("duplicate-search").status(d.replayed())
-                .withData("index", d.replayed() ? "rebuilt" : "replaying quorum.questions.embedded")
+                .withData("index", index)
+                .withData("indexed", (long) d.indexed())
+                .withData("replayMillis", Math.round(d.replaySeconds() * 1000))
                 .withData("answered", d.answered()).build();
     }
 }

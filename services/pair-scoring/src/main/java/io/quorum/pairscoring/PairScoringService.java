@@ -7,7 +7,6 @@ import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.InRecord;
 import io.quorum.shared.kafka.KafkaClients;
-import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelSelector;
@@ -20,9 +19,11 @@ import io.quorum.shared.service.ModelServing;
 import io.quorum.shared.topics.Topics;
 import io.quorum.pairscoring.search.DuplicateSearch;
 import io.quorum.pairscoring.search.DuplicatesRunner;
+import io.quorum.pairscoring.search.Quantization;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +61,6 @@ public class PairScoringService {
     private KafkaOutput output;
     private BatchMetrics metrics;
     private PairScorer scorer;
-    private DuplicateSearch search;
     private DuplicatesRunner duplicates;
 
     void onStart(@Observes StartupEvent ev) {
@@ -84,8 +84,12 @@ public class PairScoringService {
             serving.register(aligner, false);
         }
         if (config.duplicates().enabled()) {
-            search = new DuplicateSearch(config.duplicates().topK());
-            duplicates = new DuplicatesRunner(clients, config.duplicates().group(), search, output, () -> {
+            PairScoringConfig.Duplicates d = config.duplicates();
+            String dir = d.indexDir().orElse(serving.cacheDir(SERVICE).resolve("duplicates-index").toString());
+            Path indexDir = "memory".equals(dir) ? null : Path.of(dir).resolve(d.topic());
+            DuplicatesRunner.Settings settings = new DuplicatesRunner.Settings(d.topic(), d.outputTopic(), indexDir,
+                    Quantization.parse(d.quantization()), d.ramBufferMb(), d.topK(), d.candidates(), d.commitInterval());
+            duplicates = new DuplicatesRunner(clients, d.group(), settings, output, () -> {
                 ModelManager.Lease<ScoringModel> lease = awaitModel();
                 return new DuplicatesRunner.LeasedScorer() {
                     @Override
@@ -98,13 +102,11 @@ public class PairScoringService {
                         lease.close();
                     }
                 };
-            }, new BatchMetrics(meters, Topics.QUESTIONS_EMBEDDED, config.model()));
+            }, new BatchMetrics(meters, d.topic(), config.model()), meters);
             duplicates.start();
-            io.micrometer.core.instrument.Gauge.builder(Metrics.DUPLICATES_INDEXED, search, DuplicateSearch::size)
-                    .description("Questions in the duplicate-search index").register(meters);
-            io.micrometer.core.instrument.FunctionCounter.builder(Metrics.DUPLICATES_ANSWERED, duplicates,
-                    DuplicatesRunner::answered).description("New questions answered on quorum.duplicates.found")
-                    .register(meters);
+            LOG.infof("duplicate search: %s -> %s, index %s (quantization %s, %d candidates re-ranked to the top %d)",
+                    d.topic(), d.outputTopic(), indexDir == null ? "in memory" : indexDir, d.quantization(),
+                    d.candidates(), d.topK());
         }
         LOG.infof("pair-scoring: %s -> %s, model %s (%s), aligner %s, batches of up to %d records", inputTopic,
                 config.outputTopic(), config.model(), config.follow(),
@@ -115,9 +117,6 @@ public class PairScoringService {
     void onStop(@Observes ShutdownEvent ev) {
         if (duplicates != null) {
             duplicates.close();
-        }
-        if (search != null) {
-            search.close();
         }
         if (output != null) {
             output.close();

@@ -57,6 +57,33 @@ public final class Metrics {
     /** Prometheus: {@code quorum_duplicates_answered_total}. New questions answered on {@code quorum.duplicates.found}. */
     public static final String DUPLICATES_ANSWERED = "quorum.duplicates.answered";
 
+    /**
+     * Prometheus: {@code quorum_duplicates_search_seconds} (histogram, and quantiles 0.5 and 0.99). One new question
+     * searched in the index and its candidates re-scored by the pair model.
+     */
+    public static final String DUPLICATES_SEARCH = "quorum.duplicates.search";
+
+    /** Prometheus: {@code quorum_duplicates_index_size_bytes}. Files of the duplicate-search index on disk. */
+    public static final String DUPLICATES_INDEX_SIZE = "quorum.duplicates.index.size";
+
+    /**
+     * Prometheus: {@code quorum_duplicates_replay_seconds}. How long the last start of duplicate search took from
+     * opening the index to ready (the tail after a persisted index, or a full rebuild).
+     */
+    public static final String DUPLICATES_REPLAY = "quorum.duplicates.replay";
+
+    /** Prometheus: {@code quorum_duplicates_replayed_records}. Records read by the last start before it was ready. */
+    public static final String DUPLICATES_REPLAYED = "quorum.duplicates.replayed";
+
+    /**
+     * Prometheus: {@code quorum_duplicates_index_rebuilds_total}. Tags: reason (NO_INDEX, UNREADABLE, TOPIC_CHANGED,
+     * ...). Starts that rebuilt the index from the beginning of the topic instead of replaying its tail.
+     */
+    public static final String DUPLICATES_REBUILDS = "quorum.duplicates.index.rebuilds";
+
+    /** Prometheus: {@code quorum_duplicates_deleted_total}. Questions removed from the index by a tombstone. */
+    public static final String DUPLICATES_DELETED = "quorum.duplicates.deleted";
+
     /** Prometheus: {@code quorum_training_jobs_total}. Tags: outcome (published|failed|cancelled). Jobs ended. */
     public static final String TRAINING_JOBS = "quorum.training.jobs";
 

@@ -253,7 +253,7 @@ final class BenchPairs implements Callable<Integer> {
         return pairs / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static List<byte[]> payloads(int n, int dim, String embedder) {
+    static List<byte[]> payloads(int n, int dim, String embedder) {
         Random rnd = new Random(7);
         List<byte[]> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

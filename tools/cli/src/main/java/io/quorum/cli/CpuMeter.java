@@ -74,13 +74,27 @@ final class CpuMeter {
      * Linux: a freshly started JVM compiles on the same cores for a while, and a benchmark should measure after.
      */
     static double compilerCpuSeconds(ProcessHandle process) {
+        return threadCpuSeconds(process, comm -> comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre"));
+    }
+
+    /**
+     * CPU seconds the garbage collector's threads of {@code process} have used ({@code GC Thread#n} of the parallel
+     * and G1 collectors, G1's concurrent threads, and the {@code VM Thread} that runs the safepoints), or -1 off Linux.
+     */
+    static double gcCpuSeconds(ProcessHandle process) {
+        return threadCpuSeconds(process, comm -> comm.startsWith("GC Thread") || comm.startsWith("G1 ")
+                || comm.startsWith("VM Thread"));
+    }
+
+    /** CPU seconds of the threads of {@code process} whose name ({@code comm}) matches, or -1 off Linux. */
+    static double threadCpuSeconds(ProcessHandle process, java.util.function.Predicate<String> name) {
         Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
         double ticks = 0;
         try (var dirs = Files.list(tasks)) {
             for (Path t : dirs.toList()) {
                 try {
                     String comm = Files.readString(t.resolve("comm"));
-                    if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) {
+                    if (!name.test(comm)) {
                         continue;
                     }
                     String stat = Files.readString(t.resolve("stat"));

@@ -28,8 +28,12 @@ import org.apache.kafka.common.header.Header;
  */
 final class Flow {
 
-    /** What one run measured. */
-    record Result(int records, double seconds, double perSecond, long[] latenciesNanos) {
+    /**
+     * What one run measured: per record its send and first-answer times ({@link System#nanoTime()}), and how many
+     * answers came more than once (at-least-once redelivery, e.g. across a rebalance).
+     */
+    record Result(int records, double seconds, double perSecond, long[] latenciesNanos, long[] sentNanos,
+                  long[] receivedNanos, int duplicates) {
     }
 
     private final KafkaClients clients;
@@ -48,6 +52,7 @@ final class Flow {
         long[] sent = new long[n];
         long[] received = new long[n];
         AtomicInteger count = new AtomicInteger();
+        AtomicInteger duplicates = new AtomicInteger();
         CountDownLatch assigned = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -80,6 +85,8 @@ final class Flow {
                             if (received[i] == 0) {
                                 received[i] = now;
                                 count.incrementAndGet();
+                            } else {
+                                duplicates.incrementAndGet();
                             }
                         }
                     }
@@ -127,6 +134,6 @@ final class Flow {
             lat[i] = received[i] - sent[i];
         }
         double seconds = (last - first) / 1e9;
-        return new Result(n, seconds, n / seconds, lat);
+        return new Result(n, seconds, n / seconds, lat, sent, received, duplicates.get());
     }
 }

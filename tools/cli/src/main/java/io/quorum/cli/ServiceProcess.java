@@ -27,6 +27,17 @@ public final class ServiceProcess implements AutoCloseable {
 
     public static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> properties, Path log, Duration timeout)
             throws IOException, InterruptedException {
+        ServiceProcess sp = launch(jar, jvmArgs, properties, log);
+        if (!sp.awaitReady(timeout)) {
+            sp.close();
+            throw new IllegalStateException("service not ready within " + timeout + "; see " + log);
+        }
+        return sp;
+    }
+
+    /** Starts the service without waiting for it to be ready ({@link #awaitReady}). */
+    public static ServiceProcess launch(Path jar, List<String> jvmArgs, Map<String, String> properties, Path log)
+            throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("service jar " + jar + " is missing; build with ./mvnw -DskipTests package");
         }
@@ -44,19 +55,22 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add(jar.toString());
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ServiceProcess sp = new ServiceProcess(p, port, log);
+        return new ServiceProcess(p, port, log);
+    }
+
+    /** Waits until the service is ready: true, or false after {@code timeout}; throws when it exited meanwhile. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!sp.ready()) {
-            if (!p.isAlive()) {
+        while (!ready()) {
+            if (!process.isAlive()) {
                 throw new IllegalStateException("service exited during start-up; see " + log);
             }
             if (System.nanoTime() > deadline) {
-                sp.close();
-                throw new IllegalStateException("service not ready within " + timeout + "; see " + log);
+                return false;
             }
             Thread.sleep(200);
         }
-        return sp;
+        return true;
     }
 
     public boolean ready() {
@@ -77,18 +91,28 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Sum of every series of the Prometheus metric {@code name} on {@code /q/metrics} (all label sets). */
     double metricSum(String name) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/metrics").toURL().openConnection();
-        c.setConnectTimeout(1000);
-        c.setReadTimeout(5000);
+        return metricSum(name, "");
+    }
+
+    /** Sum of the series of the Prometheus metric {@code name} whose labels contain {@code labelText} (e.g. {@code area="heap"}). */
+    double metricSum(String name, String labelText) throws IOException {
         double sum = 0;
-        try (var in = c.getInputStream()) {
-            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
+        for (String line : get("/q/metrics").split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labelText)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
         return sum;
+    }
+
+    /** The body of {@code GET path} on the service (its metrics, its health). */
+    String get(String path) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + path).toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(5000);
+        try (var in = c.getResponseCode() >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            return in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     /** The service's OS process (its CPU time, for benchmarks). */
@@ -99,8 +123,10 @@ public final class ServiceProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            System.err.println("service did not stop within 60 s of SIGTERM; killed (see " + log + ")");
             process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

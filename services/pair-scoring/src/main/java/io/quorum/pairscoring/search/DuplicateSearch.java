@@ -7,13 +7,12 @@ import io.quorum.shared.events.RejectReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Duplicate search: every embedded question is indexed (one HNSW index per embedder); for a new question the top-k
- * nearest known questions are re-scored by the pair model, and those at or above its threshold are the duplicates.
- * Plain logic, tested without Quarkus or a broker.
+ * Duplicate search: every embedded question is indexed (one HNSW field per embedder and dimension in one
+ * {@link QuestionIndex}); for a new question the top-k nearest known questions (by exact cosine among the graph's
+ * candidates) are re-scored by the pair model, and those at or above its threshold are the duplicates. Plain logic,
+ * tested without Quarkus or a broker.
  */
 public final class DuplicateSearch implements AutoCloseable {
 
@@ -33,12 +32,24 @@ public final class DuplicateSearch implements AutoCloseable {
         float[] score(float[] left, float[][] rights) throws OrtException;
     }
 
+    private final QuestionIndex index;
     private final int topK;
-    private final Map<String, QuestionIndex> indexes = new ConcurrentHashMap<>();
+    private final int candidates;
     private long skipped;
 
-    public DuplicateSearch(int topK) {
+    /**
+     * Searches {@code index} for the {@code topK} nearest known questions of each new one, from {@code candidates}
+     * proposed by the HNSW graph and re-ranked by exact cosine ({@code candidates <= topK}: no re-ranking beyond topK).
+     */
+    public DuplicateSearch(QuestionIndex index, int topK, int candidates) {
+        this.index = index;
         this.topK = topK;
+        this.candidates = candidates;
+    }
+
+    /** A search over a new in-memory index, re-ranking {@code 4 * topK} candidates (tests). */
+    public DuplicateSearch(int topK) {
+        this(QuestionIndex.inMemory(Quantization.NONE), topK, 4 * topK);
     }
 
     /** Why a question cannot be searched with a model: the dead-letter reason and its message. */
@@ -64,12 +75,18 @@ public final class DuplicateSearch implements AutoCloseable {
         return null;
     }
 
-    /** Indexes {@code q} without searching (replaying history); a vector with NaN or infinity is left out. */
+    /**
+     * Indexes {@code q} without searching (replaying history), replacing an earlier version of the question. A vector
+     * with NaN or infinity, or of zeros, is not indexed and removes the earlier version (compaction keeps only the
+     * latest record of a question, so a rebuild would not find it either).
+     */
     public void index(QuestionEmbedded q) {
-        if (q.vector().firstNonFinite() >= 0) {
-            return;
-        }
-        indexFor(q.embedder(), q.vector().dim()).add(q.questionId(), q.text(), q.vector().toArray());
+        index.add(q.embedder(), q.questionId(), q.text(), q.vector().toArray());
+    }
+
+    /** Removes question {@code id} (a tombstone on the compacted topic): it is never returned again. */
+    public void delete(String id) {
+        index.delete(id);
     }
 
     /**
@@ -80,33 +97,32 @@ public final class DuplicateSearch implements AutoCloseable {
     public DuplicatesFound search(QuestionEmbedded q, Scorer scorer) throws OrtException {
         float[] v = q.vector().toArray();
         boolean compatible = check(q, scorer) == null;
-        DuplicatesFound found = null;
+        DuplicatesFound answer = null;
         if (compatible) {
-            QuestionIndex index = indexFor(q.embedder(), v.length);
-            List<QuestionIndex.Hit> hits = index.nearest(v, topK, q.questionId());
-            List<DuplicatesFound.Candidate> candidates = new ArrayList<>();
+            List<QuestionIndex.Hit> hits = index.nearest(q.embedder(), v, topK, candidates, q.questionId());
+            List<DuplicatesFound.Candidate> found = new ArrayList<>();
             if (!hits.isEmpty()) {
                 float[][] rights = new float[hits.size()][];
                 for (int i = 0; i < hits.size(); i++) {
-                    rights[i] = hits.get(i).entry().vector();
+                    rights[i] = hits.get(i).vector();
                 }
                 float[] p = scorer.score(v, rights);
                 for (int i = 0; i < hits.size(); i++) {
                     if (p[i] >= scorer.threshold()) {
-                        QuestionIndex.Entry e = hits.get(i).entry();
-                        candidates.add(new DuplicatesFound.Candidate(e.id(), e.text(), p[i], hits.get(i).similarity()));
+                        QuestionIndex.Hit h = hits.get(i);
+                        found.add(new DuplicatesFound.Candidate(h.id(), h.text(), p[i], h.similarity()));
                     }
                 }
-                candidates.sort(Comparator.comparingDouble(DuplicatesFound.Candidate::probability).reversed());
+                found.sort(Comparator.comparingDouble(DuplicatesFound.Candidate::probability).reversed());
             }
-            found = new DuplicatesFound(DuplicatesFound.SCHEMA_VERSION, q.questionId(), q.text(), candidates, hits.size(),
+            answer = new DuplicatesFound(DuplicatesFound.SCHEMA_VERSION, q.questionId(), q.text(), found, hits.size(),
                     scorer.model(), scorer.version(), scorer.threshold(), q.embedder(), q.embedderVersion(),
                     System.currentTimeMillis());
         } else {
             skipped++;
         }
         index(q);
-        return found;
+        return answer;
     }
 
     /** Questions that could not be searched with the model (another embedder or dimension, or not finite). */
@@ -116,15 +132,17 @@ public final class DuplicateSearch implements AutoCloseable {
 
     /** Indexed questions across embedders. */
     public int size() {
-        return indexes.values().stream().mapToInt(QuestionIndex::size).sum();
+        return index.size();
     }
 
-    private QuestionIndex indexFor(String embedder, int dim) {
-        return indexes.computeIfAbsent((embedder == null ? "?" : embedder) + "/" + dim, k -> new QuestionIndex(dim));
+    /** The index searched. */
+    public QuestionIndex index() {
+        return index;
     }
 
+    /** Closes the index without committing. */
     @Override
     public void close() {
-        indexes.values().forEach(QuestionIndex::close);
+        index.close();
     }
 }

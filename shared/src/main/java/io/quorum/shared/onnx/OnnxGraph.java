@@ -140,7 +140,7 @@ public final class OnnxGraph {
         return initializer(constName, DataType.INT64, dims, buf.array());
     }
 
-    /** A float scalar constant. */
+    /** A float scalar constant (rank 0). */
     public String scalar(float value) {
         return weights(fresh("const"), new float[] {value});
     }
@@ -419,6 +419,25 @@ public final class OnnxGraph {
         return node("Max", List.of(a, b), Map.of());
     }
 
+    public String min(String a, String b) {
+        return node("Min", List.of(a, b), Map.of());
+    }
+
+    /** {@code 1 / x}. */
+    public String reciprocal(String x) {
+        return node("Reciprocal", List.of(x), Map.of());
+    }
+
+    /** Clamps {@code x} to {@code [lo, hi]} (opset 11+: the bounds are scalar inputs). */
+    public String clip(String x, float lo, float hi) {
+        return node("Clip", List.of(x, scalar(lo), scalar(hi)), Map.of());
+    }
+
+    /** Parametric ReLU: {@code x >= 0 ? x : slope * x}, {@code slope} broadcast against {@code x}. */
+    public String prelu(String x, String slope) {
+        return node("PRelu", List.of(x, slope), Map.of());
+    }
+
     public String abs(String x) {
         return node("Abs", List.of(x), Map.of());
     }
@@ -542,6 +561,36 @@ public final class OnnxGraph {
     /** Mean over {@code axes} (opset 17: axes are an attribute). */
     public String reduceMean(String x, boolean keepDims, long... axes) {
         return node("ReduceMean", List.of(x), Map.of("axes", axes, "keepdims", keepDims ? 1L : 0L));
+    }
+
+    /** Max over {@code axes} (opset 17: axes are an attribute). */
+    public String reduceMax(String x, boolean keepDims, long... axes) {
+        return node("ReduceMax", List.of(x), Map.of("axes", axes, "keepdims", keepDims ? 1L : 0L));
+    }
+
+    /** Removes the size-1 dimensions {@code axes} (opset 13+: axes are an input). */
+    public String squeeze(String x, long... axes) {
+        return node("Squeeze", List.of(x, int64Vector(axes)), Map.of());
+    }
+
+    /**
+     * Constant padding: {@code pads} are {@code [begin_0, ..., begin_{r-1}, end_0, ..., end_{r-1}]} (ONNX order),
+     * the new cells hold {@code value}.
+     */
+    public String pad(String x, long[] pads, float value) {
+        return node("Pad", List.of(x, int64Vector(pads), scalar(value)), Map.of("mode", "constant"));
+    }
+
+    /** {@code a @ b + c} with either operand transposed first (Gemm). */
+    public String gemm(String a, String b, String c, boolean transA, boolean transB) {
+        Map<String, Object> attrs = new LinkedHashMap<>();
+        if (transA) {
+            attrs.put("transA", 1L);
+        }
+        if (transB) {
+            attrs.put("transB", 1L);
+        }
+        return node("Gemm", List.of(a, b, c), attrs);
     }
 
     /** Row-wise L2 normalisation along {@code axis}: {@code x / max(||x||, eps)}. */

@@ -120,6 +120,47 @@ class OnnxGraphTest {
     }
 
     @Test
+    void minClipReciprocalPreluAndMaxReduction() throws Exception {
+        OnnxGraph g = OnnxGraph.create("ops2");
+        String a = g.input("a", 4);
+        g.output(g.min(a, g.scalar(1f)), "min", -1, 4);
+        g.output(g.clip(a, 0f, 6f), "clip", -1, 4);
+        g.output(g.reciprocal(a), "rec", -1, 4);
+        g.output(g.prelu(a, g.weights("slope", new float[] {0.1f, 0.2f, 0.3f, 0.4f}, 4)), "prelu", -1, 4);
+        g.output(g.reduceMax(a, false, 1), "rmax", -1);
+        g.output(g.gemm(a, g.weights("Wt", new float[] {1, 0, 0, 1, 2, 0, 0, 0}, 2, 4), g.weights("c", new float[] {0, 1}, 2),
+                false, true), "gemmT", -1, 2);
+        try (OnnxSession s = OnnxSession.open(g.toBytes(), InferenceOptions.cpu(1))) {
+            var out = s.run(Map.of("a", FloatTensor.of(new float[] {-2, 0.5f, 4, 8}, 1, 4)));
+            assertClose(((FloatTensor) out.get("min")).data(), -2, 0.5f, 1, 1);
+            assertClose(((FloatTensor) out.get("clip")).data(), 0, 0.5f, 4, 6);
+            assertClose(((FloatTensor) out.get("rec")).data(), -0.5f, 2, 0.25f, 0.125f);
+            assertClose(((FloatTensor) out.get("prelu")).data(), -0.2f, 0.5f, 4, 8);
+            assertClose(((FloatTensor) out.get("rmax")).data(), 8);
+            // rows of Wt: [1,0,0,1] and [2,0,0,0]: a.Wt^T + c = [-2 + 8, -4 + 1]
+            assertClose(((FloatTensor) out.get("gemmT")).data(), 6, -3);
+        }
+    }
+
+    @Test
+    void padAndSqueezeOnImages() throws Exception {
+        OnnxGraph g = OnnxGraph.create("pad");
+        String x = g.inputExact("x", DataType.FLOAT, -1, 1, 2, 2);
+        // one row on top, one column on the right, one extra channel after
+        g.output(g.pad(x, new long[] {0, 0, 1, 0, 0, 1, 0, 1}, 0f), "padded", -1, 2, 3, 3);
+        g.output(g.squeeze(x, 1), "squeezed", -1, 2, 2);
+        try (OnnxSession s = OnnxSession.open(g.toBytes(), InferenceOptions.cpu(1))) {
+            var out = s.run(Map.of("x", FloatTensor.of(new float[] {1, 2, 3, 4}, 1, 1, 2, 2)));
+            FloatTensor padded = (FloatTensor) out.get("padded");
+            assertThat(padded.shape()).containsExactly(1, 2, 3, 3);
+            assertClose(padded.data(), 0, 0, 0, 1, 2, 0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            FloatTensor squeezed = (FloatTensor) out.get("squeezed");
+            assertThat(squeezed.shape()).containsExactly(1, 2, 2);
+            assertClose(squeezed.data(), 1, 2, 3, 4);
+        }
+    }
+
+    @Test
     void distanceHeads() throws Exception {
         OnnxGraph g = OnnxGraph.create("dist");
         String a = g.input("a", 2);

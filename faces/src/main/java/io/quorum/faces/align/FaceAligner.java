@@ -27,7 +27,7 @@ public final class FaceAligner {
     public record Geometry(int size, double eyeDistance, double eyeY) {
         /** 224x224 (faceres' input), eyes as on MEBeauty's crops. */
         public static Geometry mebeauty() {
-            return new Geometry(224, 0.30, 0.42);
+            return new Geometry(224, 0.34, 0.40);
         }
     }
 

@@ -26,7 +26,7 @@ public final class FaceTestData {
         return new ImageDecoder().decode(Files.readAllBytes(p));
     }
 
-    /** The unpacked npm package (the build unpacks it under target/human-models and passes the path). */
+    /** The unpacked npm package (the build unpacks it under target/human-models-<version> and passes the path). */
     public static Path humanModels() {
         String dir = System.getProperty("quorum.human-models.dir");
         if (dir == null || !Files.isDirectory(Path.of(dir, "models"))) {

@@ -1,6 +1,9 @@
 package io.quorum.faces.image;
 
-/** An input refused before or while decoding, with a stable reason code (for dead-letter headers and metrics). */
+/**
+ * A photo refused before or while decoding, or for holding no face, with a stable reason code (for dead-letter headers
+ * and metrics).
+ */
 public final class ImageRejectedException extends Exception {
 
     /** Why an input was refused. */
@@ -16,7 +19,9 @@ public final class ImageRejectedException extends Exception {
         /** The header or the compressed data is invalid. */
         CORRUPT_IMAGE,
         /** A recognised format the decoder cannot render (e.g. a CMYK JPEG without a colour profile reader). */
-        UNSUPPORTED_IMAGE;
+        UNSUPPORTED_IMAGE,
+        /** A decodable photo in which the detector finds no face. */
+        NO_FACE;
 
         /** The code as published ({@code not-an-image}). */
         public String code() {

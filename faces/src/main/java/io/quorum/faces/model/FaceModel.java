@@ -10,10 +10,10 @@ import java.util.Map;
 public enum FaceModel {
 
     /**
-     * HSE-FaceRes (MobileNet-like, trained by A. Savchenko on VGGFace2 for identity, then age/gender heads on
-     * UTKFace/Adience): input {@code image} {@code [N, 224, 224, 3]} NHWC RGB 0..255; outputs {@code descriptor}
-     * {@code [N, 1024]} (global average pool), {@code gender} {@code [N, 1]} (sigmoid, female probability in
-     * human's reading), {@code age} {@code [N, 100]} (softmax over 0..99 years).
+     * HSE-FaceRes (A. Savchenko; MobileNet-like multi-output network, training data in DESIGN.md): input
+     * {@code image} {@code [N, 224, 224, 3]} NHWC RGB 0..255; outputs {@code descriptor} {@code [N, 1024]} (global
+     * average pool), {@code gender} {@code [N, 1]} (sigmoid gender score), {@code age} {@code [N, 100]} (softmax over
+     * 0..99 years).
      */
     FACERES("faceres", "input_1", "image", outputs(
             "global_pooling/Mean", "descriptor",

@@ -4,6 +4,8 @@ import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.files.TempDir;
 import io.quorum.shared.model.DigitClassifierSpec;
+import io.quorum.shared.model.DigitEnsembleSpec;
+import io.quorum.shared.model.EnsembleFusion;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelStore;
 import io.quorum.shared.onnx.OnnxGraph;
@@ -243,6 +245,72 @@ public final class TestDigitModels {
             ModelPublisher.Request request = new ModelPublisher.Request(name, model, extra, Map.of("test", 1.0),
                     new Lineage(null, "test", "generated", null, "test", 0L),
                     DigitClassifierSpec.properties(height, width, classNames(m.classes()), "test"), alias);
+            return announce ? publisher.publish(request) : publisher.store(request);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A fused ensemble of perceptrons ({@link EnsembleFusion}, {@link DigitEnsembleSpec}): {@code model.onnx}
+     * ({@code members} and their mean) and {@code gradient.onnx}, members named {@code m0, m1, ...}, with the detector
+     * threshold {@code threshold} in their metadata when it is not null.
+     */
+    public static byte[][] ensemble(List<Mlp> members, int height, int width, Double threshold) {
+        List<EnsembleFusion.Member> fused = new java.util.ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            fused.add(new EnsembleFusion.Member("m" + i, model(members.get(i), height, width).toBytes(),
+                    gradient(members.get(i), height, width).toBytes()));
+        }
+        Map<String, String> meta = new java.util.LinkedHashMap<>();
+        meta.put(DigitEnsembleSpec.META_MODE, "test");
+        if (threshold != null) {
+            meta.put(DigitEnsembleSpec.META_THRESHOLD, Double.toString(threshold));
+            meta.put(DigitEnsembleSpec.META_FPR, "0.05");
+            meta.put(DigitEnsembleSpec.META_SCORE, DigitEnsembleSpec.SCORE);
+        }
+        return new byte[][] {EnsembleFusion.model(fused, meta), EnsembleFusion.gradient(fused, meta)};
+    }
+
+    /** Every member's probabilities computed in Java, {@code [N][M][C]} (the reference the fused graph is checked against). */
+    public static float[][][] memberProbabilities(List<Mlp> members, float[][] x) {
+        float[][][] out = new float[x.length][members.size()][];
+        for (int k = 0; k < members.size(); k++) {
+            float[][] p = members.get(k).probabilities(x);
+            for (int i = 0; i < x.length; i++) {
+                out[i][k] = p[i];
+            }
+        }
+        return out;
+    }
+
+    /** Publishes a fused ensemble of {@code members} as a new version of {@code name} in the test registry. */
+    public static ModelPublished publishEnsemble(String name, List<Mlp> members, int height, int width, String alias,
+                                                 Double threshold) {
+        return putEnsemble(TestRegistry.publisher(), true, name, members, height, width, alias, threshold);
+    }
+
+    /** Stores a fused ensemble as a new version of {@code name} in {@code store}, without announcing it. */
+    public static ModelPublished storeEnsemble(ModelStore store, String name, List<Mlp> members, int height, int width,
+                                               String alias, Double threshold) {
+        return putEnsemble(new ModelPublisher(store, null), false, name, members, height, width, alias, threshold);
+    }
+
+    private static ModelPublished putEnsemble(ModelPublisher publisher, boolean announce, String name, List<Mlp> members,
+                                              int height, int width, String alias, Double threshold) {
+        byte[][] graphs = ensemble(members, height, width, threshold);
+        try (TempDir tmp = TempDir.create("digit-ensemble-")) {
+            Path model = java.nio.file.Files.write(tmp.resolve("model.onnx"), graphs[0]);
+            Path gradient = java.nio.file.Files.write(tmp.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT), graphs[1]);
+            Map<String, String> props = new java.util.LinkedHashMap<>(DigitClassifierSpec.properties(height, width,
+                    classNames(members.get(0).classes()), "test"));
+            props.put(DigitEnsembleSpec.META_MEMBERS, Integer.toString(members.size()));
+            if (threshold != null) {
+                props.put(DigitEnsembleSpec.META_THRESHOLD, Double.toString(threshold));
+            }
+            ModelPublisher.Request request = new ModelPublisher.Request(name, model,
+                    List.of(new ModelStore.Artifact(DigitClassifierSpec.GRADIENT_ARTIFACT, gradient)), Map.of("test", 1.0),
+                    new Lineage(null, "test", "generated", null, "test", 0L), props, alias);
             return announce ? publisher.publish(request) : publisher.store(request);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -135,6 +135,24 @@ public final class Metrics {
     /** Prometheus: {@code quorum_adversarial_datasets_total}. Tags: attack. Adversarial data sets stored. */
     public static final String ADVERSARIAL_DATASETS = "quorum.adversarial.datasets";
 
+    /**
+     * Prometheus: {@code quorum_ensemble_votes_total}. Tags: model, version, vote (mean|max|majority). Digits classified
+     * by an ensemble, by the vote that decided them.
+     */
+    public static final String ENSEMBLE_VOTES = "quorum.ensemble.votes";
+
+    /**
+     * Prometheus: {@code quorum_ensemble_disagreement_nats} (histogram). Tags: model, version. The members' disagreement
+     * per classified digit: the mutual information between the vote and the member, {@code H(mean) - mean(H(member))}.
+     */
+    public static final String ENSEMBLE_DISAGREEMENT = "quorum.ensemble.disagreement";
+
+    /**
+     * Prometheus: {@code quorum_ensemble_flags_total}. Tags: model, version. Digits flagged as suspected adversarials
+     * (disagreement above the version's calibrated threshold) and published to {@code quorum.digits.suspicious}.
+     */
+    public static final String ENSEMBLE_FLAGS = "quorum.ensemble.flags";
+
     // tag keys
     public static final String TAG_MODEL = "model";
     public static final String TAG_VERSION = "version";
@@ -144,4 +162,5 @@ public final class Metrics {
     public static final String TAG_EMBEDDER = "embedder";
     public static final String TAG_STATE = "state";
     public static final String TAG_ATTACK = "attack";
+    public static final String TAG_VOTE = "vote";
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,13 +45,35 @@ public final class OnnxGraph {
     private record Initializer(String name, DataType type, long[] dims, byte[] raw) {
     }
 
-    private record Node(String op, List<String> inputs, List<String> outputs, Map<String, Object> attrs, String name) {
+    /** A node built here, or (with {@code encoded}) one embedded from another model, already renamed and encoded. */
+    private record Node(String op, List<String> inputs, List<String> outputs, Map<String, Object> attrs, String name,
+                        byte[] encoded) {
+        Node(String op, List<String> inputs, List<String> outputs, Map<String, Object> attrs, String name) {
+            this(op, inputs, outputs, attrs, name, null);
+        }
+    }
+
+    /**
+     * What {@link #embed} made of a model: the values its outputs became in this graph (output name to value name, in
+     * the model's output order) and the model's metadata.
+     */
+    public record Embedded(Map<String, String> outputs, Map<String, String> metadata) {
+        /** The value the embedded model's output {@code name} became. */
+        public String output(String outputName) {
+            String v = outputs.get(outputName);
+            if (v == null) {
+                throw new IllegalArgumentException("the embedded model has no output '" + outputName + "': " + outputs.keySet());
+            }
+            return v;
+        }
     }
 
     private final String name;
     private final List<ValueInfo> inputs = new ArrayList<>();
     private final List<ValueInfo> outputs = new ArrayList<>();
     private final List<Initializer> initializers = new ArrayList<>();
+    /** Initializers embedded from other models: renamed {@code TensorProto}s, encoded. */
+    private final List<byte[]> embeddedInitializers = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
@@ -160,6 +183,205 @@ public final class OnnxGraph {
     public OnnxGraph docString(String doc) {
         this.docString = doc;
         return this;
+    }
+
+    /**
+     * Embeds another model's graph into this one, side by side with what is here: every node, initializer and
+     * intermediate value of {@code model} is renamed {@code prefix + name}; its graph inputs are bound to values of
+     * this graph ({@code inputs}: the model's input name to a value here, e.g. {@code x -> x}, so several embedded
+     * models share one input); its outputs become ordinary values here ({@link Embedded#outputs}). The model must be
+     * written for this graph's opset (default domain, opset {@value #OPSET}) and have no subgraph attributes. This is
+     * how ensembles of exported classifiers become one graph ({@code DigitEnsembleSpec}).
+     *
+     * @throws IllegalArgumentException when the model is not readable ONNX, uses another opset or domain, has an input
+     *                                  not bound in {@code inputs}, or a renamed value collides with one here
+     */
+    public Embedded embed(byte[] model, String prefix, Map<String, String> inputs) {
+        return embed(model, null, prefix, inputs);
+    }
+
+    /**
+     * Embeds one part of another model: only its nodes and initializers whose names start with {@code part} (a model
+     * embedded under that prefix before, e.g. one member {@code m7/} of a fused ensemble), renamed
+     * {@code prefix + name without part}; its graph inputs bound as in {@link #embed(byte[], String, Map)}. Every value
+     * the part reads must be its own or a bound input. {@link Embedded#outputs} is empty: the part's values are named
+     * by the rule above.
+     */
+    public Embedded embedPart(byte[] model, String part, String prefix, Map<String, String> inputs) {
+        return embed(model, part, prefix, inputs);
+    }
+
+    private Embedded embed(byte[] model, String part, String prefix, Map<String, String> inputs) {
+        byte[] graph = null;
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (ProtoReader.Field f : ProtoReader.fields(model)) {
+            switch (f.number()) {
+                case 7 -> graph = f.payload();
+                case 8 -> {
+                    String domain = "";
+                    long version = -1;
+                    for (ProtoReader.Field o : ProtoReader.fields(f.payload())) {
+                        if (o.number() == 1) {
+                            domain = o.string();
+                        } else if (o.number() == 2) {
+                            version = o.varint();
+                        }
+                    }
+                    if (!(domain.isEmpty() || domain.equals("ai.onnx")) || version != OPSET) {
+                        throw new IllegalArgumentException("cannot embed a model of opset " + (domain.isEmpty() ? "" : domain + " ")
+                                + version + " into an opset " + OPSET + " graph");
+                    }
+                }
+                case 14 -> {
+                    String k = null;
+                    String v = null;
+                    for (ProtoReader.Field e : ProtoReader.fields(f.payload())) {
+                        if (e.number() == 1) {
+                            k = e.string();
+                        } else if (e.number() == 2) {
+                            v = e.string();
+                        }
+                    }
+                    if (k != null) {
+                        meta.put(k, v == null ? "" : v);
+                    }
+                }
+                default -> { }
+            }
+        }
+        if (graph == null) {
+            throw new IllegalArgumentException("not an ONNX model: no graph");
+        }
+        List<ProtoReader.Field> fields = ProtoReader.fields(graph);
+        java.util.Set<String> initNames = new HashSet<>();
+        for (ProtoReader.Field f : fields) {
+            if (f.number() == 5) {
+                initNames.add(fieldString(f.payload(), 8));
+            } else if (f.number() == 15) {
+                throw new IllegalArgumentException("cannot embed a model with sparse initializers");
+            }
+        }
+        Map<String, String> rename = new HashMap<>();
+        for (ProtoReader.Field f : fields) {
+            if (f.number() == 11) {
+                String in = fieldString(f.payload(), 1);
+                if (initNames.contains(in)) {
+                    continue; // IR < 4 lists initializers as inputs too
+                }
+                String bound = inputs.get(in);
+                if (bound == null || !names.contains(bound)) {
+                    throw new IllegalArgumentException("the embedded model's input '" + in + "' is not bound to a value of "
+                            + name + " (" + inputs + ")");
+                }
+                rename.put(in, bound);
+            }
+        }
+        java.util.function.UnaryOperator<String> renamed = v -> v.isEmpty() ? v : rename.computeIfAbsent(v, k -> {
+            if (part == null) {
+                return prefix + k;
+            }
+            if (!k.startsWith(part)) {
+                throw new IllegalArgumentException("part " + part + " reads '" + k + "', a value outside it");
+            }
+            return prefix + k.substring(part.length());
+        });
+        int index = 0;
+        for (ProtoReader.Field f : fields) {
+            if (f.number() == 5 && part != null && !fieldString(f.payload(), 8).startsWith(part)) {
+                continue;
+            }
+            if (f.number() == 1 && part != null && !fieldString(f.payload(), 3).startsWith(part)) {
+                continue;
+            }
+            if (f.number() == 5) {
+                ProtoWriter t = new ProtoWriter();
+                for (ProtoReader.Field tf : ProtoReader.fields(f.payload())) {
+                    if (tf.number() == 8) {
+                        String n = renamed.apply(tf.string());
+                        claim(n);
+                        t.string(8, n);
+                    } else {
+                        t.raw(tf.raw());
+                    }
+                }
+                embeddedInitializers.add(t.toByteArray());
+            } else if (f.number() == 1) {
+                ProtoWriter n = new ProtoWriter();
+                boolean named = false;
+                List<String> outs = new ArrayList<>();
+                for (ProtoReader.Field nf : ProtoReader.fields(f.payload())) {
+                    switch (nf.number()) {
+                        case 1 -> n.string(1, renamed.apply(nf.string()));
+                        case 2 -> {
+                            String o = renamed.apply(nf.string());
+                            outs.add(o);
+                            n.string(2, o);
+                        }
+                        case 3 -> {
+                            n.string(3, prefix + (part == null ? nf.string() : nf.string().substring(part.length())));
+                            named = true;
+                        }
+                        case 5 -> {
+                            for (ProtoReader.Field af : ProtoReader.fields(nf.payload())) {
+                                if (af.number() == 6 || af.number() == 11) {
+                                    throw new IllegalArgumentException("cannot embed a node with a subgraph attribute");
+                                }
+                            }
+                            n.raw(nf.raw());
+                        }
+                        case 7 -> {
+                            if (!(nf.string().isEmpty() || nf.string().equals("ai.onnx"))) {
+                                throw new IllegalArgumentException("cannot embed a node of domain " + nf.string());
+                            }
+                            n.raw(nf.raw());
+                        }
+                        default -> n.raw(nf.raw());
+                    }
+                }
+                if (!named) {
+                    n.string(3, prefix + "node_" + index);
+                }
+                index++;
+                for (String o : outs) {
+                    if (!o.isEmpty()) {
+                        claim(o);
+                    }
+                }
+                nodes.add(new Node(null, List.of(), outs, Map.of(), null, n.toByteArray()));
+            }
+        }
+        Map<String, String> outputs = new LinkedHashMap<>();
+        for (ProtoReader.Field f : fields) {
+            if (f.number() == 12 && part == null) {
+                String o = fieldString(f.payload(), 1);
+                String v = rename.get(o);
+                if (v == null) {
+                    throw new IllegalArgumentException("the embedded model's output '" + o + "' is produced by no node");
+                }
+                outputs.put(o, v);
+            }
+        }
+        return new Embedded(outputs, meta);
+    }
+
+    /** The ONNX metadata ({@code metadata_props}) of a serialised model. */
+    public static Map<String, String> metadataOf(byte[] model) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (ProtoReader.Field f : ProtoReader.fields(model)) {
+            if (f.number() == 14) {
+                meta.put(fieldString(f.payload(), 1), fieldString(f.payload(), 2));
+            }
+        }
+        return meta;
+    }
+
+    private static String fieldString(byte[] message, int number) {
+        for (ProtoReader.Field f : ProtoReader.fields(message)) {
+            if (f.number() == number && f.wireType() == ProtoReader.LENGTH_DELIMITED) {
+                return f.string();
+            }
+        }
+        return "";
     }
 
     // ---------------------------------------------------------------- ops
@@ -346,11 +568,18 @@ public final class OnnxGraph {
     public byte[] toBytes() {
         ProtoWriter graph = new ProtoWriter();
         for (Node n : nodes) {
-            graph.message(1, node(n));
+            if (n.encoded() != null) {
+                graph.bytes(1, n.encoded());
+            } else {
+                graph.message(1, node(n));
+            }
         }
         graph.string(2, name);
         for (Initializer i : initializers) {
             graph.message(5, tensor(i));
+        }
+        for (byte[] t : embeddedInitializers) {
+            graph.bytes(5, t);
         }
         if (!docString.isEmpty()) {
             graph.string(10, docString);

@@ -46,6 +46,12 @@ final class ProtoWriter {
         return this;
     }
 
+    /** Appends a field exactly as it was encoded elsewhere (tag included). */
+    ProtoWriter raw(byte[] field) {
+        out.writeBytes(field);
+        return this;
+    }
+
     ProtoWriter message(int field, ProtoWriter message) {
         return bytes(field, message.toByteArray());
     }

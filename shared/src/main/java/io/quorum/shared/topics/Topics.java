@@ -48,6 +48,13 @@ public final class Topics {
     public static final String ATTACKS_REQUESTED = "quorum.attacks.requested";
     /** {@code AdversarialGenerated} per image and {@code AttackCompleted} per request. */
     public static final String ATTACKS_GENERATED = "quorum.attacks.generated";
+    /** {@code DigitClassified}: the ensemble's vote, agreement and disagreement per digit image (keyed by image id). */
+    public static final String DIGITS_CLASSIFIED = "quorum.digits.classified";
+    /**
+     * {@code DigitSuspected}: the digits whose ensemble members disagree beyond the calibrated threshold (suspected
+     * adversarials), with the image, for review and retraining (keyed by image id).
+     */
+    public static final String DIGITS_SUSPICIOUS = "quorum.digits.suspicious";
 
     private static final List<TopicSpec> BASE = List.of(
             new TopicSpec(MODELS, 1, false, true, -1),
@@ -62,7 +69,9 @@ public final class Topics {
             new TopicSpec(TRAINING_PROGRESS, 1, false, false, 7 * DAY_MS),
             new TopicSpec(DIGITS, 3, true, false, 7 * DAY_MS),
             new TopicSpec(ATTACKS_REQUESTED, 3, true, false, 7 * DAY_MS),
-            new TopicSpec(ATTACKS_GENERATED, 3, true, false, 7 * DAY_MS));
+            new TopicSpec(ATTACKS_GENERATED, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(DIGITS_CLASSIFIED, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(DIGITS_SUSPICIOUS, 3, true, false, 30 * DAY_MS));
 
     /** Topics consumed by a service: each of these has a dead-letter topic. */
     private static final List<String> CONSUMED = List.of(

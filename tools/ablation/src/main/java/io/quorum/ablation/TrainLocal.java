@@ -7,6 +7,10 @@ import io.quorum.shared.json.Json;
 import io.quorum.training.data.LocalEmbedders;
 import io.quorum.training.data.TextPairSource;
 import io.quorum.training.api.LocalJobContext;
+import io.quorum.shared.model.DigitClassifierSpec;
+import io.quorum.training.data.LocalModelDirs;
+import io.quorum.training.jobs.DigitClassifierJob;
+import io.quorum.training.jobs.DigitEnsembleJob;
 import io.quorum.training.jobs.PairAlignerJob;
 import io.quorum.training.jobs.PairScorerJob;
 import io.quorum.training.api.TrainingJob;
@@ -19,10 +23,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Trains a pair scorer or pair aligner in process, without Kafka or a registry, and writes {@code model.onnx} and
- * {@code model-card.json} to a folder: how the bundled default models in {@code models/pair-scorer-default} and
- * {@code models/pair-aligner-default} are made. Usage: {@code TrainLocal <out-dir> [job=pair-aligner] key=value ...}
- * (the job's parameters; the job defaults to {@code pair-scorer}).
+ * Trains a pair scorer, pair aligner, digit classifier or digit ensemble in process, without Kafka or a registry, and writes
+ * {@code model.onnx} (with {@code gradient.onnx} for a classifier) and {@code model-card.json} to a folder: how the
+ * bundled default models in {@code models/*-default} are made. Usage:
+ * {@code TrainLocal <out-dir> [job=pair-aligner|digit-classifier|digit-ensemble] key=value ...} (the job's parameters; the job
+ * defaults to {@code pair-scorer}).
  */
 public final class TrainLocal {
 
@@ -49,7 +54,12 @@ public final class TrainLocal {
         TrainingJob job = switch (jobName) {
             case "pair-scorer" -> new PairScorerJob(List.of(source));
             case "pair-aligner" -> new PairAlignerJob(source, local);
-            default -> throw new IllegalArgumentException("job must be pair-scorer or pair-aligner, got " + jobName);
+            case DigitClassifierJob.NAME -> new DigitClassifierJob();
+            // baseline=DIR: a local version directory (models/digit-classifier-default); members are cached for reuse
+            case DigitEnsembleJob.NAME -> new DigitEnsembleJob(new LocalModelDirs(Path.of("")),
+                    Path.of("runtime/cache/local").resolve(DigitEnsembleJob.NAME));
+            default -> throw new IllegalArgumentException("job must be pair-scorer, pair-aligner, digit-classifier or "
+                    + "digit-ensemble, got " + jobName);
         };
         TrainedModel m;
         try {
@@ -58,25 +68,48 @@ public final class TrainLocal {
         } finally {
             TempDir.deleteRecursively(work);
         }
+        write(out, m, jobName, job.description(), System.currentTimeMillis() - start);
+        System.out.println(Json.toPrettyString(m.metrics()));
+    }
+
+    /**
+     * Writes {@code model.onnx}, {@code gradient.onnx} (classifiers) and {@code model-card.json} (the card the trainer
+     * writes, with the data's licence) to {@code out}: a folder the CLI's {@code models bootstrap} publishes as a
+     * bundled default. Refuses an export whose parity exceeds 1e-4.
+     */
+    static void write(Path out, TrainedModel m, String jobName, String description, long millis) throws java.io.IOException {
         if (m.parity() > 1e-4) {
             throw new IllegalStateException("export parity " + m.parity() + " exceeds 1e-4; not written");
         }
+        Files.createDirectories(out);
         Files.write(out.resolve("model.onnx"), m.onnx());
+        if (m.gradientOnnx() != null) {
+            Files.write(out.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT), m.gradientOnnx());
+        }
+        for (var e : m.extraArtifacts().entrySet()) {
+            Files.write(out.resolve(e.getKey()), e.getValue());
+        }
+        boolean digits = jobName.equals(DigitClassifierJob.NAME) || jobName.equals(DigitEnsembleJob.NAME);
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("name", m.modelName());
         card.put("job", jobName + " (TrainLocal)");
-        card.put("description", job.description() + " (all-MiniLM-L6-v2)");
-        card.put("data", Map.of("ref", m.dataRef(), "sha256", m.dataHash(),
-                "licence", "MRPC: Microsoft Research Paraphrase Corpus, research use only (see ../shared/data/mrpc/SOURCE.md)"));
+        card.put("description", digits ? description : description + " (all-MiniLM-L6-v2)");
+        card.put("data", Map.of("ref", m.dataRef(), "sha256", m.dataHash(), "licence", digits
+                ? (m.dataRef().startsWith("fashion-mnist") ? FASHION_LICENCE : MNIST_LICENCE)
+                : "MRPC: Microsoft Research Paraphrase Corpus, research use only (see ../shared/data/mrpc/SOURCE.md)"));
         card.put("hyperParameters", m.hyperParameters());
         card.put("metrics", m.metrics());
-        card.put("metricsNote", "accuracy, F1, log loss and ROC AUC on a held-out 20% validation split the network never saw");
+        card.put("metricsNote", digits ? String.join(" ", m.notes())
+                : "accuracy, F1, log loss and ROC AUC on a held-out 20% validation split the network never saw");
         card.put("properties", m.properties());
         card.put("exportParityMaxAbsDiff", m.parity());
         card.put("codeVersion", "0.1.0");
-        card.put("trainingMillis", System.currentTimeMillis() - start);
+        card.put("trainingMillis", millis);
         card.put("createdAt", Instant.now().toString());
         Files.writeString(out.resolve("model-card.json"), Json.toPrettyString(card));
-        System.out.println(Json.toPrettyString(m.metrics()));
     }
+
+    static final String MNIST_LICENCE = "MNIST (LeCun, Cortes, Burges): no licence stated by the source; commonly "
+            + "redistributed under CC BY-SA 3.0 (see ../shared/data/mnist/SOURCE.md)";
+    static final String FASHION_LICENCE = "Fashion-MNIST: MIT, Copyright 2017 Zalando SE (see ../shared/data/fashion-mnist/SOURCE.md)";
 }

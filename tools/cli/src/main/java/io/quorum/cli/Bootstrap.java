@@ -3,6 +3,8 @@ package io.quorum.cli;
 import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.model.DigitClassifierSpec;
+import io.quorum.shared.model.DigitEnsembleSpec;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
@@ -24,9 +26,13 @@ import picocli.CommandLine.Option;
 
 /**
  * Publishes the models a fresh installation needs when the registry lacks them: the pretrained MiniLM embedders
- * (fp32 and int8) and the bundled default pair scorer (trained by Quorum's trainer on MRPC, see its model card).
+ * (fp32 and int8), the bundled default pair scorer and aligner (trained by Quorum's trainer on MRPC) and the bundled
+ * default digit classifier (trained on MNIST, with its {@code gradient.onnx} for white-box attacks) and the bundled
+ * default digit ensemble (five bootstrapped members fused into one graph, with its calibrated detector); see their
+ * model cards.
  */
-@Command(name = "bootstrap", description = "Publish the bundled default models the registry lacks (minilm, minilm-q, pair-scorer).")
+@Command(name = "bootstrap", description = "Publish the bundled default models the registry lacks (minilm, minilm-q, "
+        + "pair-scorer, pair-aligner, digit-classifier, digit-ensemble).")
 final class Bootstrap implements Callable<Integer> {
 
     @Mixin
@@ -46,7 +52,8 @@ final class Bootstrap implements Callable<Integer> {
                     System.err.printf("bootstrap: published %s v%d (pretrained all-MiniLM-L6-v2, %s)%n", p.name(), p.version(), b.precision);
                 }
             }
-            for (String name : List.of(PairScorerSpec.MODEL_NAME, PairAlignerSpec.MODEL_NAME)) {
+            for (String name : List.of(PairScorerSpec.MODEL_NAME, PairAlignerSpec.MODEL_NAME, DigitClassifierSpec.MODEL_NAME,
+                    DigitEnsembleSpec.MODEL_NAME)) {
                 publishDefault(name, defaults.resolve(name + "-default"), state, publisher);
             }
         }
@@ -65,8 +72,17 @@ final class Bootstrap implements Callable<Integer> {
         Map<String, String> props = new LinkedHashMap<>();
         ((Map<String, Object>) card.getOrDefault("properties", Map.of())).forEach((k, v) -> props.put(k, String.valueOf(v)));
         Map<String, Object> data = (Map<String, Object>) card.getOrDefault("data", Map.of());
-        ModelPublished p = publisher.publish(new ModelPublisher.Request(name,
-                dir.resolve(ModelPublisher.PRIMARY), List.of(new ModelStore.Artifact("model-card.json", dir.resolve("model-card.json"))),
+        List<ModelStore.Artifact> artifacts = new java.util.ArrayList<>();
+        artifacts.add(new ModelStore.Artifact("model-card.json", dir.resolve("model-card.json")));
+        // a classifier's input-gradient graph: white-box attacks (the adversarial service) need it
+        if (Files.exists(dir.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT))) {
+            artifacts.add(new ModelStore.Artifact(DigitClassifierSpec.GRADIENT_ARTIFACT, dir.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT)));
+        }
+        // an ensemble's member lineage (seeds, samples)
+        if (Files.exists(dir.resolve("members.json"))) {
+            artifacts.add(new ModelStore.Artifact("members.json", dir.resolve("members.json")));
+        }
+        ModelPublished p = publisher.publish(new ModelPublisher.Request(name, dir.resolve(ModelPublisher.PRIMARY), artifacts,
                 metrics, new Lineage(null, "bundled default (" + card.get("job") + ")", String.valueOf(data.get("ref")),
                 String.valueOf(data.get("sha256")), String.valueOf(card.get("codeVersion")), null), props,
                 RegistryState.ALIAS_CHAMPION));

@@ -2,9 +2,12 @@ package io.quorum.cli;
 
 import picocli.CommandLine.Command;
 
-/** Evaluations that print JSON: {@code eval pairs} (the pair scorer), {@code eval digits} (digit classifiers under attack). */
+/**
+ * Evaluations that print JSON: {@code eval pairs} (the pair scorer), {@code eval digits} (digit classifiers under
+ * attack), {@code eval ensemble} (digit ensembles: the seed's table).
+ */
 @Command(name = "eval", description = "Evaluate a served model (JSON output).",
-        subcommands = {EvalPairs.class, EvalDigits.class})
+        subcommands = {EvalPairs.class, EvalDigits.class, EvalEnsemble.class})
 final class EvalCommand implements Runnable {
     @Override
     public void run() {

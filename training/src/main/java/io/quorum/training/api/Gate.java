@@ -1,5 +1,6 @@
 package io.quorum.training.api;
 
+import io.quorum.shared.model.DigitClassifierSpec;
 import io.quorum.shared.model.ModelProperties;
 import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
@@ -31,11 +32,13 @@ public record Gate(List<Threshold> thresholds) {
 
     /**
      * Properties that fix what a model consumes: the embedder whose vectors it scores, their dimension, the feature set
-     * of an aligner. A candidate that differs from the champion in one of them would not fit what the serving services
-     * send it, so it is never promoted automatically: the embedding service has to be switched first.
+     * of an aligner; for image classifiers the data set, the class names and the image size. A candidate that differs
+     * from the champion in one of them would not fit what the serving services send it (or would answer in other
+     * classes), so it is never promoted automatically: the embedding service (or the inputs) has to be switched first.
      */
     public static final List<String> SERVING_CONTRACT = List.of(PairScorerSpec.META_EMBEDDER, ModelProperties.DIMENSION,
-            PairAlignerSpec.META_FEATURES);
+            PairAlignerSpec.META_FEATURES, DigitClassifierSpec.META_DATASET, DigitClassifierSpec.META_CLASSES,
+            DigitClassifierSpec.META_HEIGHT, DigitClassifierSpec.META_WIDTH);
 
     /**
      * Whether a candidate with {@code candidate} properties can take the place of a champion with {@code champion}
@@ -81,6 +84,12 @@ public record Gate(List<Threshold> thresholds) {
                 reasons.add(String.format("%s %.4f %s %s %.4f", t.metric(), v, ok ? "meets" : "fails",
                         t.higherIsBetter() ? "min" : "max", t.absolute()));
                 pass &= ok;
+            }
+            if (t.absolute() == null && (t.maxRegression() == null || champion == null)) {
+                reasons.add(String.format("%s %.4f (no champion to compare with)", t.metric(), v));
+            }
+            if (t.maxRegression() != null && champion != null && champion.get(t.metric()) == null) {
+                reasons.add(String.format("%s %.4f: the champion has no such figure; not compared", t.metric(), v));
             }
             if (t.maxRegression() != null && champion != null && champion.get(t.metric()) != null) {
                 double c = champion.get(t.metric());

@@ -18,8 +18,12 @@ public final class DataPaths {
     /** The {@code data} value for synthetic pairs (no file). */
     public static final String GENERATED = "generated";
 
-    /** {@code data} values that name no file: synthetic data and the labelled-pair store. */
-    public static final Set<String> KEYWORDS = Set.of(GENERATED, TextPairSource.LABELED);
+    /** The {@code data} values of the image data sets the digits jobs read from the data directory by name. */
+    public static final String MNIST = "mnist";
+    public static final String FASHION_MNIST = "fashion-mnist";
+
+    /** {@code data} values that name no file: synthetic data, the labelled-pair store and the named image sets. */
+    public static final Set<String> KEYWORDS = Set.of(GENERATED, TextPairSource.LABELED, MNIST, FASHION_MNIST);
 
     private DataPaths() {
     }

@@ -44,12 +44,26 @@ public final class Dl4jOnnxExporter {
      */
     public static byte[] export(MultiLayerNetwork net, String inputName, long[] inputShape, String outputName,
                                 Map<String, String> metadata) {
+        return export(net, inputName, inputShape, outputName, null, metadata);
+    }
+
+    /**
+     * Exports a {@link MultiLayerNetwork}, also exposing its last hidden layer: the value the last layer reads (after
+     * its input preprocessor, flattened to {@code [N, F]}) becomes the output {@code featuresName} (none when null).
+     */
+    public static byte[] export(MultiLayerNetwork net, String inputName, long[] inputShape, String outputName,
+                                String featuresName, Map<String, String> metadata) {
         OnnxGraph g = OnnxGraph.create("quorum-mln");
         LayerMapper m = new LayerMapper(g);
         LayerMapper.Value v = new LayerMapper.Value(g.inputExact(inputName, DataType.FLOAT, batched(inputShape)), inputShape);
         var conf = net.getLayerWiseConfigurations();
-        for (int i = 0; i < net.getnLayers(); i++) {
+        int last = net.getnLayers() - 1;
+        for (int i = 0; i <= last; i++) {
             v = m.preprocess(conf.getInputPreProcess(i), v);
+            if (i == last && featuresName != null) {
+                String f = v.shape().length == 1 ? v.name() : g.flatten(v.name(), 1);
+                g.output(f, featuresName, -1, v.features());
+            }
             v = m.layer("layer" + i, conf.getConf(i).getLayer(), net.getLayer(i).paramTable(), v);
         }
         g.output(v.name(), outputName, batched(v.shape()));

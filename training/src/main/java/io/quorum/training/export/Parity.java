@@ -48,7 +48,21 @@ public final class Parity {
         }
     }
 
-    static FloatTensor tensor(INDArray a) {
+    /**
+     * Compares {@code expected} (computed with DL4J: an intermediate layer, an input gradient) with the ONNX output
+     * {@code onnxOutput} of {@code onnx} fed {@code inputs}.
+     */
+    public static Result check(INDArray expected, byte[] onnx, Map<String, INDArray> inputs, String onnxOutput)
+            throws OrtException {
+        Map<String, FloatTensor> feed = new LinkedHashMap<>();
+        inputs.forEach((k, v) -> feed.put(k, tensor(v)));
+        try (OnnxSession s = OnnxSession.open(onnx, InferenceOptions.cpu(1))) {
+            return compare(expected, s.runFloat(feed, onnxOutput), expected.size(0));
+        }
+    }
+
+    /** {@code a} as a float32 tensor of its shape. */
+    public static FloatTensor tensor(INDArray a) {
         return FloatTensor.of(a.dup('c').castTo(DataType.FLOAT).data().asFloat(), a.shape());
     }
 

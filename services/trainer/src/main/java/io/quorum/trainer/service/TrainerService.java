@@ -17,6 +17,8 @@ import io.quorum.training.data.LabeledPairStore;
 import io.quorum.training.data.LocalEmbedders;
 import io.quorum.training.data.TextPairSource;
 import io.quorum.training.api.JobCatalog;
+import io.quorum.training.jobs.DigitClassifierJob;
+import io.quorum.training.jobs.DigitEnsembleJob;
 import io.quorum.training.jobs.MiniLmSiameseJob;
 import io.quorum.training.jobs.PairAlignerJob;
 import io.quorum.training.jobs.PairScorerJob;
@@ -83,7 +85,10 @@ public class TrainerService {
         TextPairSource texts = new TextPairSource(registryEmbedders, cache.resolve("vectors"), labeled.file(), true);
         LocalEmbedders local = new LocalEmbedders(data, cache, inference.options(), 42, true);
         List<TrainingJob> kinds = List.of(new PairScorerJob(List.of(texts)), new PairAlignerJob(texts, registryEmbedders),
-                new WordVectorsJob(texts, local), new MiniLmSiameseJob(texts, registryEmbedders));
+                new WordVectorsJob(texts, local), new MiniLmSiameseJob(texts, registryEmbedders), new DigitClassifierJob(),
+                // the baseline member comes from the registry; trained members are kept between jobs in the cache
+                new DigitEnsembleJob(new RegistryModels(registry, List.of(store), cache.resolve("published"),
+                        models.fetchRetryPolicy()), cache.resolve(DigitEnsembleJob.NAME)));
         catalog = new JobCatalog(kinds);
         runner = new JobRunner(catalog, store, registry, progress, new JobRunner.Settings(Path.of(config.workDir()), data,
                 config.codeVersion(), config.queueCapacity(), config.parityTolerance()), meters);

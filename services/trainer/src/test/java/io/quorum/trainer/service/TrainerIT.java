@@ -12,6 +12,7 @@ import io.quorum.shared.events.TrainingRequested;
 import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.DeadLetter;
+import io.quorum.shared.model.DigitClassifierSpec;
 import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
 import io.quorum.shared.model.RegistryState;
@@ -25,7 +26,10 @@ import io.quorum.text.EmbedderPublishing;
 import io.quorum.text.Embedders;
 import io.quorum.text.MiniLmEmbedder;
 import io.quorum.text.PairAlignment;
+import io.quorum.training.jobs.DigitClassifierJob;
 import io.quorum.training.jobs.MiniLmSiameseJob;
+import io.quorum.training.steps.DigitParams;
+import io.quorum.vision.model.OnnxClassifier;
 import io.quorum.training.steps.PairParams;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
@@ -191,6 +195,36 @@ class TrainerIT {
                 .orElseThrow();
         // the source with the table mean removed, named as asked: pair-scorer jobs are checked against this name
         assertThat(m.properties()).containsEntry("vectors", "minilm-context+center").containsEntry("dimension", "384");
+    }
+
+    @Test
+    void aDigitClassifierIsPublishedWithItsGradientGraphAndRobustnessFigures() throws Exception {
+        TestData.require("mnist/mnist-8k-images-idx3-ubyte.gz");
+        String model = "it-digits-" + UUID.randomUUID().toString().substring(0, 8);
+        // mechanics, not quality: 300 digits, one epoch, small robustness subsets; the accuracy bound is opened
+        Map<String, String> params = Map.of("data", "mnist", "rows", "300", "epochs", "1", "batch", "32", "robust-n", "40",
+                "robust-steps", "2", "model", model, DigitParams.MIN_ACCURACY, "0");
+        TrainingProgress done = run(request(DigitClassifierJob.NAME, params));
+        assertThat(done.state()).as(done.message()).isEqualTo(TrainingProgress.State.PUBLISHED);
+        assertThat(done.promoted()).as(done.message()).isTrue();
+        assertThat(done.metrics()).containsKeys("accuracy", "fgsm_0.3_accuracy", "pgd_0.1_accuracy", "pgd_0.3_accuracy");
+
+        ModelPublished v = TestRegistry.registry().snapshot(Duration.ofSeconds(30)).resolve(model, RegistryState.ALIAS_CHAMPION)
+                .orElseThrow();
+        assertThat(v.artifacts()).extracting(a -> a.name())
+                .contains("model.onnx", DigitClassifierSpec.GRADIENT_ARTIFACT, "model-dl4j.zip", "model-card.json");
+        assertThat(v.properties()).containsEntry(DigitClassifierSpec.META_DATASET, "mnist");
+        String card = Files.readString(Path.of(URI.create(v.artifacts().stream().filter(a -> a.name().equals("model-card.json"))
+                .findFirst().orElseThrow().uri())));
+        assertThat(card).contains("\"pgd_0.1_accuracy\"", "pgd_0.1_accuracy", "no champion to compare with");
+        // the published version is what the adversarial service will attack: it loads with its gradient graph
+        try (TempDir fetched = TempDir.create("it-digits-")) {
+            Path dir = io.quorum.shared.model.ArtifactFetcher.fetch(v, List.of(TestRegistry.store()), fetched.path());
+            try (OnnxClassifier c = OnnxClassifier.open(dir, io.quorum.shared.inference.InferenceOptions.cpu(1))) {
+                assertThat(c.hasGradient()).isTrue();
+                assertThat(c.hasFeatures()).isTrue();
+            }
+        }
     }
 
     @Test

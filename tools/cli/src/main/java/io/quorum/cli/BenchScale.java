@@ -308,7 +308,7 @@ final class BenchScale implements Callable<Integer> {
             }
         }
         // the last commit's files (during a build stopped early: what its periodic commits held by then)
-        row.put("indexFiles", indexFiles(dir, produced));
+        row.put("indexFiles", indexFiles(dir.resolve(topic), produced)); // the service keeps one directory per topic
         if (stopped) {
             return row;
         }

@@ -35,7 +35,11 @@ import picocli.CommandLine.Option;
  * {@code bench attacks}: FGSM and PGD-10 adversarials per second in process (the vision attacks on ONNX Runtime,
  * batched) and through the adversarial service over Kafka (a service instance this command starts, one data-set
  * request, and for FGSM also one request per image), and the genetic attack's queries per second; the same model
- * version everywhere. Prints JSON and keeps it in {@code <runtime>/bench}. {@code --in-process-only} (or
+ * version everywhere. Both sides make the same thing: each adversarial with the figures an
+ * {@code AdversarialGenerated} carries (the target's prediction and confidence before and after, L-inf, L2), so the
+ * in-process side attacks and scores ({@link AttackReport#score}) each batch; both sides are warmed up first (the
+ * service with a data-set request and, for the per-image run, a round of single-image requests). Prints JSON and
+ * keeps it in {@code <runtime>/bench} (and in {@code --results}). {@code --in-process-only} (or
  * {@code --model-dir}) measures the in-process side alone, without Kafka. The service instance reads the real
  * {@code quorum.attacks.*} topics: stop a running adversarial service first ({@code ./quorum down}), or it shares the
  * requests and the cores; {@code --service-property} passes any other setting to the instance.
@@ -96,6 +100,12 @@ final class BenchAttacks implements Callable<Integer> {
 
     @Option(names = "--runtime", defaultValue = "runtime", description = "runtime directory (logs, cache, results)")
     Path runtime;
+
+    @Option(names = "--results", description = "also write the JSON here (e.g. docs/results/bench-attacks.json)")
+    Path results;
+
+    @Option(names = "--note", description = "what else the machine was doing, recorded in the JSON")
+    String note;
 
     @Override
     public Integer call() throws Exception {
@@ -163,10 +173,21 @@ final class BenchAttacks implements Callable<Integer> {
             out.put("ratios", ratios);
             out.put("targetsMet", targets);
         }
+        out.put("command", "./quorum bench attacks" + (images == 2000 ? "" : " --images " + images));
+        if (note != null) {
+            out.put("note", note);
+        }
         String json = Json.toPrettyString(out);
-        Path results = runtime.resolve("bench");
-        Files.createDirectories(results);
-        Files.writeString(results.resolve("attacks-" + run + ".json"), json);
+        Path kept = runtime.resolve("bench");
+        Files.createDirectories(kept);
+        Files.writeString(kept.resolve("attacks-" + run + ".json"), json);
+        if (results != null) {
+            Path parent = results.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(results, json);
+        }
         System.out.println(json);
         return 0;
     }
@@ -177,7 +198,10 @@ final class BenchAttacks implements Callable<Integer> {
         return p;
     }
 
-    /** Adversarials per second of {@code attack} in batches of 256, after a one-second warm-up. */
+    /**
+     * Adversarials per second of {@code attack} in batches of 256, each batch scored on the model as the service
+     * scores it (the figures of its records), after a one-second warm-up.
+     */
     private double perSecond(OnnxClassifier c, DigitSet set, String attack, Map<String, String> p) {
         AttackParams ap = AttackParams.parse(p);
         Random rnd = new Random(1);
@@ -196,7 +220,9 @@ final class BenchAttacks implements Callable<Integer> {
                 break;
             }
             int to = Math.min(set.size(), from + batch);
-            Attacks.run(attack, c, Arrays.copyOfRange(set.images(), from, to), Arrays.copyOfRange(set.labels(), from, to), ap, rnd);
+            float[][] x = Arrays.copyOfRange(set.images(), from, to);
+            int[] y = Arrays.copyOfRange(set.labels(), from, to);
+            AttackReport.score(c, x, y, Attacks.run(attack, c, x, y, ap, rnd), ap.target(), ap.confidence());
             if (measuring) {
                 made += to - from;
             }
@@ -237,8 +263,9 @@ final class BenchAttacks implements Callable<Integer> {
                 runtime.resolve("logs/bench-adversarial.log"), Duration.ofSeconds(180));
              AttackClient client = new AttackClient(connection.clients())) {
             log("adversarial service ready on :%d", p.port());
+            // as long as a measured run: the in-process side is warm after its first second, so is the service here
             timed(client, List.of(AttackClient.dataset(run + "-warm", pinned, "fgsm", params(Map.of()), data,
-                    Math.min(256, set.size()), null)), 0);
+                    set.size(), null)), 0);
             svc.put("fgsm", timed(client, List.of(AttackClient.dataset(run + "-fgsm", pinned, "fgsm", params(Map.of()), data,
                     set.size(), null)), set.size()));
             log("service FGSM (data-set request): %s", svc.get("fgsm"));
@@ -247,6 +274,8 @@ final class BenchAttacks implements Callable<Integer> {
             log("service PGD-10 (data-set request): %s", svc.get("pgd10"));
             if (perImageRequests > 0) {
                 DigitSet part = set.head(perImageRequests);
+                timed(client, AttackClient.perImage(run + "-one-warm", pinned, "fgsm", params(Map.of()),
+                        set.head(Math.min(perImageRequests, 256)), null), 0);
                 svc.put("fgsmPerImageRequests", timed(client, AttackClient.perImage(run + "-one", pinned, "fgsm",
                         params(Map.of()), part, null), part.size()));
                 log("service FGSM (one request per image): %s", svc.get("fgsmPerImageRequests"));

@@ -149,9 +149,18 @@ final class AttackProcessor {
         }
     }
 
-    /** A request answered. */
-    private record Answer(Bound bound, List<Image> images, Tally tally, List<OutRecord> redTeam,
+    /**
+     * A request answered: {@code images} and {@code redTeam} are still to be published (a data-set request publishes
+     * its records chunk by chunk while it runs, so both are empty there); {@code picture} holds the first images for
+     * its grid.
+     */
+    private record Answer(Bound bound, List<Image> images, List<Image> picture, Tally tally, List<OutRecord> redTeam,
                           Map<String, String> dataset, String error, long startNanos) {
+
+        /** An answer whose images are all still to be published (and drawn). */
+        Answer(Bound bound, List<Image> images, Tally tally, List<OutRecord> redTeam, long startNanos) {
+            this(bound, images, images, tally, redTeam, null, null, startNanos);
+        }
     }
 
     private final Settings settings;
@@ -210,7 +219,7 @@ final class AttackProcessor {
                         }
                     }
                     case NOISE -> results.add(isolated(b, () -> noise(b)));
-                    case DATASET -> results.add(isolated(b, () -> dataset(b, deadline)));
+                    case DATASET -> results.add(isolated(b, () -> dataset(b, deadline, r -> sends.add(sink.send(r)))));
                 }
                 for (Object res : results) {
                     if (res instanceof DeadLetter d) {
@@ -398,7 +407,7 @@ final class AttackProcessor {
                 t.add(report.item(i), labels[i]);
                 Image img = new Image(0, b.job().requestId(), clean[i], adv[i], labels[i], report.item(i));
                 answers.add(new Answer(b, List.of(img), t, b.job().request().redTeam() ? List.of(redTeam(b, img)) : List.of(),
-                        null, null, start));
+                        start));
             }
         }
         return answers;
@@ -427,15 +436,19 @@ final class AttackProcessor {
                 red.add(redTeam(b, img));
             }
         }
-        return new Answer(b, images, t, red, null, null, start);
+        return new Answer(b, images, t, red, start);
     }
 
     /**
      * A whole data set, in chunks, within the poll's time budget: every adversarial is kept for the stored set and
-     * published per image, or, with a {@code datasetOutputCap} of 0 or more, an evenly spaced sample of at most that many. What was attacked is stored
-     * even when the request stops early (the card and {@code AttackCompleted.error} say so).
+     * published per image, or, with a {@code datasetOutputCap} of 0 or more, an evenly spaced sample of at most that
+     * many. Each chunk's records (and red-team digits) go to {@code publish} as soon as the chunk is scored, so the
+     * broker and the requester take them while the next chunk is attacked; the {@code AttackCompleted} follows the
+     * last of them. What was attacked is stored even when the request stops early (the card and
+     * {@code AttackCompleted.error} say so).
      */
-    private Answer dataset(Bound b, long deadline) throws InvalidEventException {
+    private Answer dataset(Bound b, long deadline, java.util.function.Consumer<BatchResult> publish)
+            throws InvalidEventException {
         long start = System.nanoTime();
         Job job = b.job();
         DigitSet set;
@@ -466,8 +479,8 @@ final class AttackProcessor {
         Random rnd = new Random(seed(job.requestId()));
         float[][] adv = new float[n][];
         Tally t = new Tally();
-        List<Image> sample = new ArrayList<>();
-        List<OutRecord> red = new ArrayList<>();
+        List<Image> picture = new ArrayList<>();
+        int pictureSize = recent == null ? 0 : recent.imagesPerRequest();
         String error = null;
         int attacked = 0;
         while (attacked < n) {
@@ -483,8 +496,10 @@ final class AttackProcessor {
             int[] labels = Arrays.copyOfRange(set.labels(), from, to);
             float[][] chunk = new float[to - from][];
             AttackReport report;
+            int[] stored;
             try {
                 report = attack(b, clean, labels, to - from, p, rnd, chunk);
+                stored = Classifier.argmax(b.target().classifier().probabilities(rounded(chunk)));
             } catch (RuntimeException e) {
                 if (attacked == 0) {
                     throw e;
@@ -495,7 +510,8 @@ final class AttackProcessor {
                 break;
             }
             t.add(report, labels);
-            int[] stored = Classifier.argmax(b.target().classifier().probabilities(rounded(chunk)));
+            BatchResult out = new BatchResult(chunk.length);
+            long now = System.currentTimeMillis();
             for (int i = 0; i < chunk.length; i++) {
                 t.correctStored += stored[i] == labels[i] ? 1 : 0;
                 int index = from + i;
@@ -503,11 +519,17 @@ final class AttackProcessor {
                 Image img = new Image(index, job.dataset().reference() + "#" + index, clean[i], chunk[i], labels[i],
                         report.item(i));
                 if (index % stride == 0) {
-                    sample.add(img);
+                    out.output(adversarial(b, img, now));
+                    if (picture.size() < pictureSize) {
+                        picture.add(img);
+                    }
                 }
                 if (job.request().redTeam()) {
-                    red.add(redTeam(b, img));
+                    out.output(redTeam(b, img));
                 }
+            }
+            if (!out.outputs().isEmpty()) {
+                publish.accept(out);
             }
             attacked = to;
         }
@@ -531,7 +553,7 @@ final class AttackProcessor {
                 error = (error == null ? "" : error + "; ") + "the adversarial data set could not be stored: " + e.getMessage();
             }
         }
-        return new Answer(b, sample, t, red, stored, error, start);
+        return new Answer(b, List.of(), picture, t, List.of(), stored, error, start);
     }
 
     /** The JSON card of a stored set: lineage (models, attack, parameters, source data) and figures. */
@@ -585,13 +607,13 @@ final class AttackProcessor {
 
     /** Keeps the first images of an answered request for its picture. */
     private void remember(Answer a) {
-        if (recent == null || a.images().isEmpty()) {
+        if (recent == null || a.picture().isEmpty()) {
             return;
         }
         Job job = a.bound().job();
         AttackModel target = a.bound().target();
         List<DigitGrid.Entry> entries = new ArrayList<>();
-        for (Image img : a.images().subList(0, Math.min(a.images().size(), recent.imagesPerRequest()))) {
+        for (Image img : a.picture().subList(0, Math.min(a.picture().size(), recent.imagesPerRequest()))) {
             AttackReport.Item it = img.item();
             entries.add(new DigitGrid.Entry(img.clean(), img.adversarial(), img.label() == null ? -1 : img.label(),
                     it.predictionBefore(), it.confidenceBefore(), it.predictionAfter(), it.confidenceAfter()));
@@ -611,14 +633,7 @@ final class AttackProcessor {
         AttackModel craft = b.craft();
         BatchResult r = new BatchResult(a.images().size() + 1 + a.redTeam().size());
         for (Image img : a.images()) {
-            AttackReport.Item it = img.item();
-            AdversarialGenerated g = new AdversarialGenerated(AdversarialGenerated.SCHEMA_VERSION, job.requestId(),
-                    img.sourceId(), img.index(), job.attack().name(), job.request().params(),
-                    DigitImage.ofFloats(target.width(), target.height(), img.adversarial()), img.label(), it.linf(), it.l2(),
-                    it.predictionBefore(), it.confidenceBefore(), it.predictionAfter(), it.confidenceAfter(), it.success(),
-                    it.queries(), target.meta().name(), target.meta().version(), craft.meta().name(),
-                    craft.meta().version(), now);
-            r.output(OutRecord.of(settings.outputTopic(), job.requestId(), Json.toBytes(g)));
+            r.output(adversarial(b, img, now));
         }
         Tally t = a.tally();
         AttackCompleted done = new AttackCompleted(AttackCompleted.SCHEMA_VERSION, job.requestId(), job.attack().name(),
@@ -628,6 +643,21 @@ final class AttackProcessor {
         r.output(OutRecord.of(settings.outputTopic(), job.requestId(), Json.toBytes(done)));
         a.redTeam().forEach(r::output);
         return r;
+    }
+
+    /** One image's {@link AdversarialGenerated} record, keyed by the request id. */
+    private OutRecord adversarial(Bound b, Image img, long now) {
+        Job job = b.job();
+        AttackModel target = b.target();
+        AttackModel craft = b.craft();
+        AttackReport.Item it = img.item();
+        AdversarialGenerated g = new AdversarialGenerated(AdversarialGenerated.SCHEMA_VERSION, job.requestId(),
+                img.sourceId(), img.index(), job.attack().name(), job.request().params(),
+                DigitImage.ofFloats(target.width(), target.height(), img.adversarial()), img.label(), it.linf(), it.l2(),
+                it.predictionBefore(), it.confidenceBefore(), it.predictionAfter(), it.confidenceAfter(), it.success(),
+                it.queries(), target.meta().name(), target.meta().version(), craft.meta().name(),
+                craft.meta().version(), now);
+        return OutRecord.of(settings.outputTopic(), job.requestId(), Json.toBytes(g));
     }
 
     /** The adversarial as a digit submitted to the classifiers, labelled with the clean image's true class. */

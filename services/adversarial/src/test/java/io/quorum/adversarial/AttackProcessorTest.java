@@ -286,6 +286,11 @@ class AttackProcessorTest {
         assertThat(attackCalls("fgsm")).as("100 images in chunks of 32").isEqualTo(4);
         List<AttackEvent> events = outputs("out").stream().map(AttackProcessorTest::event).toList();
         assertThat(events).hasSize(11);
+        // each chunk's records go out as soon as it is scored (the last of the four holds no sampled image), the
+        // summary after them
+        assertThat(sent).extracting(s -> s.outputs().stream().map(AttackProcessorTest::event)
+                .map(e -> e instanceof AdversarialGenerated g ? g.index() : -1).toList())
+                .containsExactly(List.of(0, 10, 20, 30), List.of(40, 50, 60), List.of(70, 80, 90), List.of(-1));
         List<Integer> indexes = events.subList(0, 10).stream().map(e -> ((AdversarialGenerated) e).index()).toList();
         assertThat(indexes).containsExactly(0, 10, 20, 30, 40, 50, 60, 70, 80, 90);
         assertThat(((AdversarialGenerated) events.get(3)).sourceId()).isEqualTo(SMALL + "#30");

@@ -26,6 +26,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
@@ -50,8 +51,10 @@ final class AttackClient implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
 
     AttackClient(KafkaClients clients) {
+        // one request's answers share a partition: a 1 MB partition fetch (Kafka's default) is ~200 adversarials
         consumer = clients.consumer("attack-reader", Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20));
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20));
         try {
             List<TopicPartition> parts = new ArrayList<>();
             Set<String> existing = consumer.listTopics(Duration.ofSeconds(15)).keySet();
@@ -67,7 +70,10 @@ final class AttackClient implements AutoCloseable {
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position); // resolve the end offsets now, before the requests go out
-            producer = clients.reliableProducer("attack-writer", Map.of());
+            // hundreds of single-image requests (~5 KB each) go out at once: Kafka's 16 KB batches would send three
+            // per round trip and pace the service's polls
+            producer = clients.reliableProducer("attack-writer", Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
+                    ProducerConfig.LINGER_MS_CONFIG, 5));
         } catch (RuntimeException e) {
             consumer.close();
             throw e;

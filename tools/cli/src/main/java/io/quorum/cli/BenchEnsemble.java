@@ -67,7 +67,7 @@ final class BenchEnsemble implements Callable<Integer> {
             + "the medians are reported (default ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--digits", defaultValue = "2000", description = "digits sent through the service (default ${DEFAULT-VALUE})")
+    @Option(names = "--digits", defaultValue = "20000", description = "digits sent through the service (default ${DEFAULT-VALUE})")
     int digits;
 
     @Option(names = "--in-process-only", description = "measure the in-process graphs only (no Kafka, no service)")

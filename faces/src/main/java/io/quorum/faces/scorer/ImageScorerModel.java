@@ -1,6 +1,7 @@
 package io.quorum.faces.scorer;
 
 import io.quorum.faces.model.FaceModel;
+import io.quorum.faces.model.FaceModels;
 import io.quorum.faces.probe.Ridge;
 import io.quorum.shared.onnx.OnnxGraph;
 import io.quorum.shared.model.ImageScorerSpec;
@@ -13,7 +14,29 @@ import java.util.Map;
  */
 public final class ImageScorerModel {
 
+    /** The committed head of a default model: {@code {"weights": [...], "bias": b, ...}}. */
+    public static final String HEAD_FILE = "head.json";
+
     private ImageScorerModel() {
+    }
+
+    /** Reads a head written by {@link BuildImageScorer}. */
+    public static Ridge.Linear readHead(java.nio.file.Path file) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode n = io.quorum.shared.json.Json.mapper().readTree(file.toFile());
+        com.fasterxml.jackson.databind.JsonNode w = n.path("weights");
+        if (!w.isArray() || w.isEmpty() || !n.path("bias").isNumber()) {
+            throw new java.io.IOException(file + ": a head has a 'weights' array and a numeric 'bias'");
+        }
+        double[] weights = new double[w.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = w.get(i).asDouble();
+        }
+        return new Ridge.Linear(weights, n.path("bias").asDouble());
+    }
+
+    /** The default model from a committed head: faceres (bundled in this jar) + the head, with the given metadata. */
+    public static byte[] fromHead(java.nio.file.Path headFile, Map<String, String> metadata) throws java.io.IOException {
+        return fuse(FaceModels.bytes(FaceModel.FACERES), readHead(headFile), metadata).toBytes();
     }
 
     /**

@@ -62,6 +62,17 @@ class ImageScorerModelTest {
     }
 
     @Test
+    void aHeadFileRoundTripsAndABrokenOneIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path head = dir.resolve(ImageScorerModel.HEAD_FILE);
+        java.nio.file.Files.writeString(head, "{\"weights\": [0.5, -1.25, 2], \"bias\": 3.5, \"lambda\": 10}");
+        Ridge.Linear lin = ImageScorerModel.readHead(head);
+        assertThat(lin.weights()).containsExactly(0.5, -1.25, 2);
+        assertThat(lin.bias()).isEqualTo(3.5);
+        java.nio.file.Files.writeString(head, "{\"weights\": [], \"bias\": 1}");
+        assertThatThrownBy(() -> ImageScorerModel.readHead(head)).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
     void theBareBackboneIsNotAnImageScorer() throws Exception {
         try (OnnxSession s = FaceModels.open(FaceModel.FACERES, InferenceOptions.cpu(1))) {
             assertThatThrownBy(() -> ImageScorerSpec.check(s, null)).isInstanceOf(ModelRejectedException.class)

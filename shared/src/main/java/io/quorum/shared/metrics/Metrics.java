@@ -163,6 +163,8 @@ public final class Metrics {
     public static final String TAG_STATE = "state";
     public static final String TAG_ATTACK = "attack";
     public static final String TAG_VOTE = "vote";
+    public static final String TAG_POLICY = "policy";
+    public static final String TAG_STAGE = "stage";
 
     /** Prometheus: {@code quorum_images_scored_total}. Tags: policy (largest|already-aligned). Photos scored. */
     public static final String IMAGES_SCORED = "quorum.images.scored";

@@ -68,6 +68,7 @@ final class ImageScorer {
         BatchResult result = new BatchResult(records.size());
         Object[] slots = new Object[records.size()];
         List<Valid> valid = new ArrayList<>(records.size());
+        long prepareStart = System.nanoTime();
         for (int i = 0; i < records.size(); i++) {
             InRecord r = records.get(i);
             try {
@@ -77,6 +78,9 @@ final class ImageScorer {
             } catch (Rejected e) {
                 slots[i] = new DeadLetter(r, e.reason, e.getMessage());
             }
+        }
+        if (images != null && !records.isEmpty()) {
+            images.stage("prepare", System.nanoTime() - prepareStart);
         }
         List<Float> scores = List.of();
         if (!valid.isEmpty()) {

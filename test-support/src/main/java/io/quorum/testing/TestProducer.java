@@ -30,6 +30,13 @@ public final class TestProducer implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, key, value));
     }
 
+    /** Sends asynchronously with headers (UTF-8 text), e.g. CloudEvents binary-mode {@code ce_*} attributes. */
+    public void send(String topic, String key, byte[] value, Map<String, String> headers) {
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, key, value);
+        headers.forEach((k, v) -> r.headers().add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        producer.send(r);
+    }
+
     /** Sends and waits for the acknowledgement. */
     public RecordMetadata sendSync(String topic, String key, byte[] value) {
         try {

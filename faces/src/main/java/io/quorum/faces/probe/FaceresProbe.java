@@ -32,7 +32,7 @@ import java.util.Map;
  */
 public final class FaceresProbe {
 
-    private static final double[] LAMBDAS = {1, 10, 30, 100, 300, 1000, 3000, 10000};
+    public static final double[] LAMBDAS = {1, 10, 30, 100, 300, 1000, 3000, 10000};
 
     private FaceresProbe() {
     }
@@ -82,12 +82,12 @@ public final class FaceresProbe {
         System.out.println(io.quorum.shared.json.Json.toPrettyString(report));
     }
 
-    interface Crops {
+    public interface Crops {
         List<BufferedImage> of(Path image) throws Exception;
     }
 
     /** Descriptors per image path (absent = no crop), from the cache file when it covers every image. */
-    static Map<String, float[]> features(Path file, List<ImageScoreList.ImageScore> images, Crops crops, FaceresEmbedder e) throws Exception {
+    public static Map<String, float[]> features(Path file, List<ImageScoreList.ImageScore> images, Crops crops, FaceresEmbedder e) throws Exception {
         Map<String, float[]> out = new HashMap<>();
         java.util.Set<String> done = new java.util.HashSet<>();
         if (Files.exists(file)) {

@@ -79,6 +79,21 @@ public final class Ridge {
         return new Ridge(mean, scale, choleskySolve(a, b, d), ym);
     }
 
+    /** The fitted model as one affine map on raw features: {@code predict(x) = weights . x + bias}. */
+    public record Linear(double[] weights, double bias) {
+    }
+
+    /** Folds the standardisation into the weights: {@code w_j / scale_j} and {@code intercept - sum w_j mean_j / scale_j}. */
+    public Linear linear() {
+        double[] v = new double[w.length];
+        double b = intercept;
+        for (int j = 0; j < w.length; j++) {
+            v[j] = w[j] / scale[j];
+            b -= v[j] * mean[j];
+        }
+        return new Linear(v, b);
+    }
+
     public double predict(float[] x) {
         double s = intercept;
         for (int j = 0; j < w.length; j++) {

@@ -56,6 +56,28 @@ class RidgeAndMetricsTest {
     }
 
     @Test
+    void theFoldedLinearMapPredictsExactlyLikeTheRidge() {
+        Random r = new Random(11);
+        float[][] x = new float[60][5];
+        double[] y = new double[60];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < 5; j++) {
+                x[i][j] = (float) (r.nextGaussian() * (j + 1) + 3 * j);
+            }
+            y[i] = x[i][0] - 0.5 * x[i][3] + r.nextGaussian();
+        }
+        Ridge fit = Ridge.fit(x, y, 2);
+        Ridge.Linear lin = fit.linear();
+        for (float[] row : x) {
+            double s = lin.bias();
+            for (int j = 0; j < 5; j++) {
+                s += lin.weights()[j] * row[j];
+            }
+            assertThat(s).isCloseTo(fit.predict(row), within(1e-9));
+        }
+    }
+
+    @Test
     void choleskySolvesASmallSystem() {
         // [[4, 2], [2, 3]] x = [2, 1] -> x = [0.5, 0]
         double[] sol = Ridge.choleskySolve(new double[] {4, 2, 2, 3}, new double[] {2, 1}, 2);

@@ -37,6 +37,18 @@ public enum RejectReason {
      * key or value of a map too long.
      */
     LIMIT_EXCEEDED,
+    /** The record value is not an image any decoder recognises (image-scoring). */
+    NOT_AN_IMAGE,
+    /** The image's header declares more pixels (or a longer side) than allowed: refused before decoding. */
+    DECOMPRESSION_BOMB,
+    /** The image data ends early (a truncated JPEG/PNG stream). */
+    TRUNCATED_IMAGE,
+    /** The image's header or compressed data is invalid. */
+    CORRUPT_IMAGE,
+    /** A recognised image format the decoder cannot render (e.g. CMYK JPEG). */
+    UNSUPPORTED_IMAGE,
+    /** A decodable photo in which the detector finds no face. */
+    NO_FACE,
     /** The record was valid but could not be processed for another reason. */
     PROCESSING_FAILED
 }

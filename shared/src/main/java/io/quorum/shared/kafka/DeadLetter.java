@@ -23,7 +23,8 @@ public record DeadLetter(InRecord source, RejectReason reason, String message) {
 
     /** The record to produce on the dead-letter topic. */
     public OutRecord toOutRecord(String service) {
-        Map<String, String> h = new LinkedHashMap<>();
+        // the source's own headers travel along (an image's CloudEvents ce_id, ce_source, ...); ours win on a clash
+        Map<String, String> h = new LinkedHashMap<>(source.headers());
         String msg = message == null ? reason.name() : message;
         h.put(HEADER_REASON, msg.length() > MAX_REASON ? msg.substring(0, MAX_REASON) + "..." : msg);
         h.put(HEADER_REASON_CODE, reason.name());

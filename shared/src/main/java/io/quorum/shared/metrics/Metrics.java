@@ -163,4 +163,15 @@ public final class Metrics {
     public static final String TAG_STATE = "state";
     public static final String TAG_ATTACK = "attack";
     public static final String TAG_VOTE = "vote";
+    public static final String TAG_POLICY = "policy";
+    public static final String TAG_STAGE = "stage";
+
+    /** Prometheus: {@code quorum_images_scored_total}. Tags: policy (largest|already-aligned). Photos scored. */
+    public static final String IMAGES_SCORED = "quorum.images.scored";
+
+    /** Prometheus: {@code quorum_images_faces_found} (histogram). Faces the detector found per photo. */
+    public static final String IMAGES_FACES_FOUND = "quorum.images.faces.found";
+
+    /** Prometheus: {@code quorum_images_stage_seconds} (histogram). Tags: stage (decode|detect|align|score). */
+    public static final String IMAGES_STAGE = "quorum.images.stage";
 }

@@ -22,9 +22,23 @@ public final class Batches {
                 batch.getMetadata(IncomingKafkaRecordBatchMetadata.class).orElseThrow();
         List<InRecord> records = new ArrayList<>(meta.count());
         for (ConsumerRecord<String, byte[]> r : meta.getRecords()) {
-            records.add(new InRecord(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp()));
+            records.add(new InRecord(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp(), headers(r)));
         }
         return records;
+    }
+
+    /** The record's headers as UTF-8 text (the last value of a repeated key; a null value is skipped). */
+    static java.util.Map<String, String> headers(ConsumerRecord<String, byte[]> r) {
+        if (r.headers() == null) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (org.apache.kafka.common.header.Header h : r.headers()) {
+            if (h.value() != null) {
+                out.put(h.key(), new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return out;
     }
 
     /**

@@ -56,6 +56,14 @@ public final class Topics {
      */
     public static final String DIGITS_SUSPICIOUS = "quorum.digits.suspicious";
 
+    /**
+     * Photos to score: the raw JPEG/PNG bytes as the record value, CloudEvents Kafka binary mode ({@code ce_id},
+     * {@code ce_type}, {@code ce_source}, {@code ce_specversion}, {@code content-type} headers), keyed by image id.
+     */
+    public static final String IMAGES = "quorum.images";
+    /** {@code ImageScored}: one score per accepted photo (keyed by image id). */
+    public static final String IMAGES_SCORED = "quorum.images.scored";
+
     private static final List<TopicSpec> BASE = List.of(
             new TopicSpec(MODELS, 1, false, true, -1),
             new TopicSpec(QUESTIONS, 3, true, false, 7 * DAY_MS),
@@ -71,11 +79,14 @@ public final class Topics {
             new TopicSpec(ATTACKS_REQUESTED, 3, true, false, 7 * DAY_MS),
             new TopicSpec(ATTACKS_GENERATED, 3, true, false, 7 * DAY_MS),
             new TopicSpec(DIGITS_CLASSIFIED, 3, true, false, 7 * DAY_MS),
-            new TopicSpec(DIGITS_SUSPICIOUS, 3, true, false, 30 * DAY_MS));
+            new TopicSpec(DIGITS_SUSPICIOUS, 3, true, false, 30 * DAY_MS),
+            new TopicSpec(IMAGES, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(IMAGES_SCORED, 3, true, false, 7 * DAY_MS));
 
     /** Topics consumed by a service: each of these has a dead-letter topic. */
     private static final List<String> CONSUMED = List.of(
-            QUESTIONS, PAIRS, PAIRS_EMBEDDED, QUESTIONS_EMBEDDED, PAIRS_LABELED, TRAINING_REQUESTED, DIGITS, ATTACKS_REQUESTED);
+            QUESTIONS, PAIRS, PAIRS_EMBEDDED, QUESTIONS_EMBEDDED, PAIRS_LABELED, TRAINING_REQUESTED, DIGITS, ATTACKS_REQUESTED,
+            IMAGES);
 
     private Topics() {
     }

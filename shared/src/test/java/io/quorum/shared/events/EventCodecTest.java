@@ -37,6 +37,20 @@ class EventCodecTest {
     }
 
     @Test
+    void roundTripsAnImageScoredWithItsFace() throws Exception {
+        EventCodec<ImageScored> c = EventCodec.of(ImageScored.class, ImageScored.SCHEMA_VERSION);
+        ImageScored s = new ImageScored(1, "img-1", "camera-7", 6.25, 1, 10, 640, 480, 2, ImageScored.POLICY_LARGEST,
+                new ImageScored.FaceBox(10, 20, 100, 120, 0.97,
+                        List.of(new ImageScored.Point(40, 60), new ImageScored.Point(80, 61))),
+                "image-scorer", 3, 123L);
+        ImageScored back = c.decode(c.encode(s));
+        assertThat(back).isEqualTo(s);
+        assertThat(back.face().landmarks()).hasSize(2);
+        assertThatThrownBy(() -> c.decode(utf8("{\"schemaVersion\":1,\"score\":5}")))
+                .isInstanceOf(InvalidEventException.class);
+    }
+
+    @Test
     void decodesVectorsFromEscapedJsonToo() throws Exception {
         PairEmbedded p = PairEmbedded.of("p", FloatVector.of(1f, 2f), FloatVector.of(3f, 4f));
         String json = new String(codec.encode(p), StandardCharsets.UTF_8);

@@ -17,7 +17,8 @@ class TopicsTest {
             assertThat(names.add(s.name())).as("unique " + s.name()).isTrue();
             assertThat(s.name()).startsWith("quorum.");
         }
-        assertThat(names).contains(Topics.dlq(Topics.PAIRS_EMBEDDED), Topics.dlq(Topics.PAIRS));
+        assertThat(names).contains(Topics.dlq(Topics.PAIRS_EMBEDDED), Topics.dlq(Topics.PAIRS),
+                Topics.IMAGES, Topics.IMAGES_SCORED, Topics.dlq(Topics.IMAGES));
         assertThat(Topics.spec(Topics.MODELS).orElseThrow()).satisfies(s -> {
             assertThat(s.compacted()).isTrue();
             assertThat(s.partitions()).isEqualTo(1);

@@ -5,6 +5,7 @@ import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.model.DigitClassifierSpec;
 import io.quorum.shared.model.DigitEnsembleSpec;
+import io.quorum.shared.model.ImageScorerSpec;
 import io.quorum.shared.model.ModelPublisher;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.ModelStore;
@@ -53,11 +54,40 @@ final class Bootstrap implements Callable<Integer> {
                 }
             }
             for (String name : List.of(PairScorerSpec.MODEL_NAME, PairAlignerSpec.MODEL_NAME, DigitClassifierSpec.MODEL_NAME,
-                    DigitEnsembleSpec.MODEL_NAME)) {
+                    DigitEnsembleSpec.MODEL_NAME, ImageScorerSpec.MODEL_NAME)) {
+                if (name.equals(ImageScorerSpec.MODEL_NAME) && state.model(name).isEmpty()) {
+                    fuseImageScorer(defaults.resolve(name + "-default"));
+                }
                 publishDefault(name, defaults.resolve(name + "-default"), state, publisher);
             }
         }
         return 0;
+    }
+
+    /**
+     * The default image scorer is not committed as ONNX (its faceres weights come from the npm package the faces build
+     * fetches and converts): {@code model.onnx} is fused here from the faceres graph bundled in quorum-faces and the
+     * committed ridge head ({@code head.json}), with the model card's properties as ONNX metadata. Reproduce the head:
+     * {@code java -cp <faces classpath> io.quorum.faces.scorer.BuildImageScorer $QUORUM_DATA_DIR/mebeauty <out>}.
+     */
+    @SuppressWarnings("unchecked")
+    static void fuseImageScorer(Path dir) throws Exception {
+        Path head = dir.resolve(io.quorum.faces.scorer.ImageScorerModel.HEAD_FILE);
+        Path model = dir.resolve(ModelPublisher.PRIMARY);
+        if (!Files.exists(head) || (Files.exists(model)
+                && Files.getLastModifiedTime(model).compareTo(Files.getLastModifiedTime(head)) >= 0)) {
+            return;
+        }
+        Map<String, Object> card = Json.mapper().readValue(dir.resolve("model-card.json").toFile(), Map.class);
+        Map<String, String> meta = new LinkedHashMap<>();
+        ((Map<String, Object>) card.getOrDefault("properties", Map.of())).forEach((k, v) -> {
+            if (k.startsWith("quorum.")) {
+                meta.put(k, String.valueOf(v));
+            }
+        });
+        meta.put(ImageScorerSpec.META_DATASET, "mebeauty-2022-train");
+        Files.write(model, io.quorum.faces.scorer.ImageScorerModel.fromHead(head, meta));
+        System.err.printf("bootstrap: fused the default image-scorer from faceres + %s%n", head);
     }
 
     /** Publishes the bundled model in {@code dir} as champion of {@code name} when the registry has no such model. */
@@ -77,6 +107,11 @@ final class Bootstrap implements Callable<Integer> {
         // a classifier's input-gradient graph: white-box attacks (the adversarial service) need it
         if (Files.exists(dir.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT))) {
             artifacts.add(new ModelStore.Artifact(DigitClassifierSpec.GRADIENT_ARTIFACT, dir.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT)));
+        }
+        // an image scorer's ridge head (what model.onnx was fused from)
+        if (Files.exists(dir.resolve(io.quorum.faces.scorer.ImageScorerModel.HEAD_FILE))) {
+            artifacts.add(new ModelStore.Artifact(io.quorum.faces.scorer.ImageScorerModel.HEAD_FILE,
+                    dir.resolve(io.quorum.faces.scorer.ImageScorerModel.HEAD_FILE)));
         }
         // an ensemble's member lineage (seeds, samples)
         if (Files.exists(dir.resolve("members.json"))) {

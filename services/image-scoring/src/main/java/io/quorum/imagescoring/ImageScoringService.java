@@ -1,0 +1,136 @@
+package io.quorum.imagescoring;
+
+import ai.onnxruntime.OrtException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quorum.faces.align.FaceAligner;
+import io.quorum.faces.detect.BlazeFaceDetector;
+import io.quorum.faces.image.ImageDecoder;
+import io.quorum.faces.pipeline.FaceCropper;
+import io.quorum.shared.kafka.BatchMetrics;
+import io.quorum.shared.kafka.BatchResult;
+import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.kafka.KafkaClients;
+import io.quorum.shared.kafka.KafkaOutput;
+import io.quorum.shared.model.ImageScorerSpec;
+import io.quorum.shared.model.ModelManager;
+import io.quorum.shared.model.ModelSelector;
+import io.quorum.shared.model.OnnxModelLoader;
+import io.quorum.shared.service.DeviceInfoGauge;
+import io.quorum.shared.service.InferenceConfig;
+import io.quorum.shared.service.ModelServing;
+import io.quorum.shared.topics.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires the scorer to its model (followed in the registry, hot-swapped), the bundled face detector, its output
+ * producer and its metrics.
+ */
+@ApplicationScoped
+public class ImageScoringService {
+
+    private static final Logger LOG = Logger.getLogger(ImageScoringService.class);
+    static final String SERVICE = "image-scoring";
+
+    @Inject
+    ImageScoringConfig config;
+    @Inject
+    InferenceConfig inference;
+    @Inject
+    ModelServing serving;
+    @Inject
+    MeterRegistry meters;
+    @Inject
+    DeviceInfoGauge deviceInfo;
+    @Inject
+    KafkaClients clients;
+
+    @ConfigProperty(name = "mp.messaging.incoming.images-in.topic", defaultValue = Topics.IMAGES)
+    String inputTopic;
+
+    private ModelManager<ScoringModel> manager;
+    private KafkaOutput output;
+    private BatchMetrics metrics;
+    private ImageMetrics images;
+    private BlazeFaceDetector detector;
+    private ImageScorer scorer;
+
+    void onStart(@Observes StartupEvent ev) throws OrtException {
+        OnnxModelLoader onnx = new OnnxModelLoader(inference.options(), ImageScorerSpec::check);
+        manager = new ModelManager<>(config.model(), ModelSelector.parse(config.follow()), serving.stores(),
+                serving.cacheDir(SERVICE), (meta, dir) -> {
+                    OnnxModelLoader.Loaded loaded = onnx.load(meta, dir);
+                    deviceInfo.refresh();
+                    ScoringModel m = ScoringModel.of(meta, loaded.session());
+                    LOG.infof("image-scoring: %s loaded: %dx%d crops, scores %s..%s", m.describe(), m.size(), m.size(),
+                            m.scale().min(), m.scale().max());
+                    return m;
+                }, meters, serving.fetchRetry());
+        output = clients.output(SERVICE);
+        metrics = new BatchMetrics(meters, inputTopic, config.model());
+        images = new ImageMetrics(meters);
+        BlazeFaceDetector.Options d = BlazeFaceDetector.Options.defaults();
+        detector = BlazeFaceDetector.open(new BlazeFaceDetector.Options(config.minFaceScore(), d.iouThreshold(), d.margin()),
+                config.detectorThreads());
+        ImageDecoder decoder = new ImageDecoder(new ImageDecoder.Limits(config.maxRecordBytes(), config.maxPixels(),
+                config.maxDimension()));
+        scorer = new ImageScorer(new ImageScorer.Settings(config.outputTopic(), config.alreadyAligned(),
+                config.maxRecordBytes()), new FaceCropper(decoder, detector, new FaceAligner(FaceAligner.Geometry.mebeauty())));
+        serving.register(manager);
+        LOG.infof("image-scoring: %s -> %s (dead letters -> %s), model %s (%s), %s, batches of up to %d photos", inputTopic,
+                config.outputTopic(), Topics.dlq(inputTopic), config.model(), config.follow(),
+                config.alreadyAligned() ? "inputs are aligned crops" : "BlazeFace detection + eye-level alignment",
+                config.maxBatchSize());
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        if (output != null) {
+            output.close();
+        }
+        if (detector != null) {
+            detector.close();
+        }
+    }
+
+    /**
+     * Scores a batch with the version serving when the batch starts (waiting for a first version if none serves yet)
+     * and sends the results; the future completes when every output and dead letter is acknowledged.
+     */
+    CompletableFuture<Void> process(List<InRecord> records) {
+        ModelManager.Lease<ScoringModel> lease = awaitModel();
+        BatchResult result;
+        try {
+            result = scorer.score(records, lease.model(), metrics, images);
+        } finally {
+            lease.close();
+        }
+        metrics.result(records.size() - result.deadLetters().size(), result.deadLetters(),
+                records.isEmpty() ? 0 : records.get(0).timestamp());
+        return output.send(result);
+    }
+
+    private ModelManager.Lease<ScoringModel> awaitModel() {
+        try {
+            return manager.awaitServing(Duration.ofSeconds(config.modelWaitSeconds()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a model", e);
+        }
+    }
+
+    ModelManager<ScoringModel> manager() {
+        return manager;
+    }
+
+    ImageMetrics images() {
+        return images;
+    }
+}

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -44,24 +45,45 @@ final class ImageScorer {
     static final String HEADER_CONTENT_TYPE = "content-type";
     /** A CloudEvents extension attribute: {@code true} when the photo is already an aligned face crop. */
     static final String HEADER_ALIGNED = "ce_aligned";
+    /** Asks for an explanation of this photo: {@code occlusion}, or {@code none} to skip the configured default. */
+    static final String HEADER_EXPLAIN = "quorum_explain";
 
     /**
      * @param outputTopic    where scores go
      * @param alreadyAligned inputs are aligned crops unless their {@value #HEADER_ALIGNED} header says otherwise
      * @param maxRecordBytes larger record values are refused ({@code LIMIT_EXCEEDED}) before anything is read
+     * @param explainAll     every scored photo is explained unless its {@value #HEADER_EXPLAIN} header says {@code none}
+     * @param explainTopic   where explanations go
      */
-    record Settings(String outputTopic, boolean alreadyAligned, long maxRecordBytes) {
+    record Settings(String outputTopic, boolean alreadyAligned, long maxRecordBytes, boolean explainAll,
+            String explainTopic) {
+
+        Settings(String outputTopic, boolean alreadyAligned, long maxRecordBytes) {
+            this(outputTopic, alreadyAligned, maxRecordBytes, false, io.quorum.shared.topics.Topics.IMAGES_EXPLAINED);
+        }
     }
 
-    private record Valid(InRecord record, String imageId, FaceCropper.Prepared prepared, boolean aligned) {
+    private record Valid(InRecord record, String imageId, FaceCropper.Prepared prepared, boolean aligned,
+            boolean explain) {
     }
 
     private final Settings settings;
     private final FaceCropper cropper;
+    private final Explainer explainer;
 
     ImageScorer(Settings settings, FaceCropper cropper) {
+        this(settings, cropper, new Explainer(new io.quorum.faces.explain.OcclusionSensitivity.Settings(56, 28, 16)));
+    }
+
+    ImageScorer(Settings settings, FaceCropper cropper, Explainer explainer) {
         this.settings = settings;
         this.cropper = cropper;
+        this.explainer = explainer;
+    }
+
+    /** Decodes, detects and aligns one photo (the HTTP explain path); refusals as for records. */
+    FaceCropper.Prepared prepare(byte[] photo, boolean aligned, ScoringModel model) throws Rejected {
+        return prepare(new InRecord("http", 0, 0, null, photo, 0L, Map.of()), model, aligned).prepared();
     }
 
     BatchResult score(List<InRecord> records, ScoringModel model, BatchMetrics metrics, ImageMetrics images) {
@@ -122,6 +144,19 @@ final class ImageScorer {
             if (images != null) {
                 images.scored(policy, out.facesFound());
             }
+            if (v.explain()) {
+                long start = System.nanoTime();
+                try {
+                    result.output(Explainer.record(settings.explainTopic(), key,
+                            explainer.explain(v.imageId(), p.crop(), model, null)));
+                } catch (Exception e) {
+                    // the score is published either way; a failed explanation is logged, not dead-lettered
+                    LOG.warnf("image %s at %s: explanation failed: %s", v.imageId(), v.record().coordinates(), e.toString());
+                }
+                if (images != null) {
+                    images.stage("explain", System.nanoTime() - start);
+                }
+            }
         }
         return result;
     }
@@ -137,6 +172,10 @@ final class ImageScorer {
     }
 
     private Valid prepare(InRecord r, ScoringModel model) throws Rejected {
+        return prepare(r, model, aligned(r.header(HEADER_ALIGNED)));
+    }
+
+    private Valid prepare(InRecord r, ScoringModel model, boolean aligned) throws Rejected {
         byte[] value = r.value();
         if (value == null || value.length == 0) {
             throw new Rejected(RejectReason.NOT_AN_IMAGE, "empty record value (tombstone or no payload)");
@@ -149,7 +188,7 @@ final class ImageScorer {
         if (id == null || id.isBlank()) {
             id = r.key() != null && !r.key().isBlank() ? r.key() : r.coordinates();
         }
-        boolean aligned = aligned(r.header(HEADER_ALIGNED));
+        boolean explain = explain(r.header(HEADER_EXPLAIN));
         FaceCropper.Prepared p;
         try {
             p = cropper.prepare(value, aligned ? FaceCropper.Mode.ALREADY_ALIGNED : FaceCropper.Mode.DETECT_AND_ALIGN);
@@ -163,7 +202,20 @@ final class ImageScorer {
             p = new FaceCropper.Prepared(Images.resize(p.crop(), model.size(), model.size()), p.face(), p.facesFound(),
                     p.width(), p.height());
         }
-        return new Valid(r, id, p, aligned);
+        return new Valid(r, id, p, aligned, explain);
+    }
+
+    /** Whether the record asks for an explanation ({@value #HEADER_EXPLAIN}), else the configured default. */
+    boolean explain(String header) throws Rejected {
+        if (header == null || header.isBlank()) {
+            return settings.explainAll();
+        }
+        return switch (header.trim().toLowerCase(Locale.ROOT)) {
+            case Explainer.METHOD -> true;
+            case "none" -> false;
+            default -> throw new Rejected(RejectReason.INVALID_VALUE, HEADER_EXPLAIN + " must be occlusion or none, got '"
+                    + header + "'");
+        };
     }
 
     /** The record's alignment flag, else the configured one. */

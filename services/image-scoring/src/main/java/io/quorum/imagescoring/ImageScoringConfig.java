@@ -52,6 +52,29 @@ public interface ImageScoringConfig {
     @WithDefault("1")
     int detectorThreads();
 
+    /**
+     * Which photos get an occlusion-sensitivity explanation: {@code none} (only those whose
+     * {@value ImageScorer#HEADER_EXPLAIN} header asks for one) or {@code occlusion} (every scored photo).
+     */
+    @WithDefault("none")
+    String explain();
+
+    /** Topic the explanations (PNG heat-map overlays, metadata in headers) go to. */
+    @WithDefault(Topics.IMAGES_EXPLAINED)
+    String explainTopic();
+
+    /** Side of the grey occluding patch, in crop pixels (of the model's 224-pixel crop). */
+    @WithDefault("56")
+    int explainPatch();
+
+    /** Step between occluding patch positions, in crop pixels. */
+    @WithDefault("28")
+    int explainStride();
+
+    /** Occluded variants per inference call. */
+    @WithDefault("16")
+    int explainBatch();
+
     /** How long a batch waits for a first model version before it logs and keeps waiting, in seconds. */
     @WithDefault("30")
     int modelWaitSeconds();

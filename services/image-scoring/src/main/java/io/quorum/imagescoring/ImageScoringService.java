@@ -6,6 +6,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quorum.faces.align.FaceAligner;
 import io.quorum.faces.detect.BlazeFaceDetector;
+import io.quorum.faces.explain.OcclusionSensitivity;
 import io.quorum.faces.image.ImageDecoder;
 import io.quorum.faces.pipeline.FaceCropper;
 import io.quorum.shared.kafka.BatchMetrics;
@@ -62,6 +63,7 @@ public class ImageScoringService {
     private ImageMetrics images;
     private BlazeFaceDetector detector;
     private ImageScorer scorer;
+    private Explainer explainer;
 
     void onStart(@Observes StartupEvent ev) throws OrtException {
         OnnxModelLoader onnx = new OnnxModelLoader(inference.options(), ImageScorerSpec::check);
@@ -74,7 +76,9 @@ public class ImageScoringService {
                             m.scale().min(), m.scale().max());
                     return m;
                 }, meters, serving.fetchRetry());
-        output = clients.output(SERVICE);
+        // dead letters carry the photo unchanged, and explanations are PNGs: up to the photo topics' record limit
+        output = clients.output(SERVICE, java.util.Map.of(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Topics.IMAGES_MAX_MESSAGE_BYTES));
         metrics = new BatchMetrics(meters, inputTopic, config.model());
         images = new ImageMetrics(meters);
         BlazeFaceDetector.Options d = BlazeFaceDetector.Options.defaults();
@@ -82,8 +86,17 @@ public class ImageScoringService {
                 config.detectorThreads());
         ImageDecoder decoder = new ImageDecoder(new ImageDecoder.Limits(config.maxRecordBytes(), config.maxPixels(),
                 config.maxDimension()));
+        boolean explainAll = switch (config.explain().trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> false;
+            case Explainer.METHOD -> true;
+            default -> throw new IllegalArgumentException("quorum.image-scoring.explain must be none or occlusion, got '"
+                    + config.explain() + "'");
+        };
+        explainer = new Explainer(new OcclusionSensitivity.Settings(config.explainPatch(), config.explainStride(),
+                config.explainBatch()));
         scorer = new ImageScorer(new ImageScorer.Settings(config.outputTopic(), config.alreadyAligned(),
-                config.maxRecordBytes()), new FaceCropper(decoder, detector, new FaceAligner(FaceAligner.Geometry.mebeauty())));
+                config.maxRecordBytes(), explainAll, config.explainTopic()),
+                new FaceCropper(decoder, detector, new FaceAligner(FaceAligner.Geometry.mebeauty())), explainer);
         serving.register(manager);
         LOG.infof("image-scoring: %s -> %s (dead letters -> %s), model %s (%s), %s, batches of up to %d photos", inputTopic,
                 config.outputTopic(), Topics.dlq(inputTopic), config.model(), config.follow(),
@@ -123,6 +136,27 @@ public class ImageScoringService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a model", e);
+        }
+    }
+
+    /**
+     * Explains one photo over HTTP with the serving version: prepared like a record (aligned per {@code aligned}, else
+     * the configured default), then the occlusion map; {@code patch}/{@code stride} override the configured ones.
+     */
+    Explainer.Explanation explain(byte[] photo, Boolean aligned, Integer patch, Integer stride, String imageId)
+            throws Exception {
+        ModelManager.Lease<ScoringModel> lease = awaitModel();
+        try {
+            var prepared = scorer.prepare(photo, aligned != null ? aligned : config.alreadyAligned(), lease.model());
+            OcclusionSensitivity.Settings d = explainer.settings();
+            OcclusionSensitivity.Settings s = new OcclusionSensitivity.Settings(patch != null ? patch : d.patch(),
+                    stride != null ? stride : d.stride(), d.batch());
+            long start = System.nanoTime();
+            Explainer.Explanation e = explainer.explain(imageId, prepared.crop(), lease.model(), s);
+            images.stage("explain", System.nanoTime() - start);
+            return e;
+        } finally {
+            lease.close();
         }
     }
 

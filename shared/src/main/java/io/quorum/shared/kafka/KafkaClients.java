@@ -147,6 +147,11 @@ public final class KafkaClients {
         return new KafkaOutput(this, service);
     }
 
+    /** The batch output of a service with producer settings of its own ({@code max.request.size}, ...). */
+    public KafkaOutput output(String service, Map<String, ?> overrides) {
+        return new KafkaOutput(this, service, overrides);
+    }
+
     /**
      * {@code quorum-<owner>-<purpose>-tx}: a transactional id stable across restarts of the owner, so a restarted
      * process fences its killed predecessor and aborts its open transaction at once (one instance per owner).

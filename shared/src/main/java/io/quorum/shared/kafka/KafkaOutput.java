@@ -33,12 +33,21 @@ public final class KafkaOutput implements AutoCloseable {
      * @param service name written to the {@code quorum-service} header of dead letters
      */
     KafkaOutput(KafkaClients clients, String service) {
+        this(clients, service, Map.of());
+    }
+
+    /**
+     * @param overrides this producer's own settings over the defaults and the shared settings (e.g. a larger
+     *                  {@code max.request.size} for a service that dead-letters camera photos unchanged)
+     */
+    KafkaOutput(KafkaClients clients, String service, Map<String, ?> overrides) {
         // acks=all + idempotence are forced; batching defaults apply unless the settings tune them
         Map<String, Object> defaults = new HashMap<>();
         defaults.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         defaults.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         defaults.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         defaults.keySet().removeAll(clients.settings().values().keySet());
+        defaults.putAll(overrides);
         this.producer = clients.reliableProducer("output", defaults);
         this.service = service;
     }

@@ -128,6 +128,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (replication.minInsync() > 0) {
                 changed.addAll(alignMinInsync(present, replication.minInsync()));
             }
+            changed.addAll(raiseMaxMessageBytes(specs.stream().filter(s -> existing.contains(s.name())).toList()));
         }
         return new Ensured(List.copyOf(changed), List.copyOf(warnings));
     }
@@ -142,6 +143,34 @@ public final class TopicAdmin implements AutoCloseable {
             if (current == null || !Integer.toString(minInsync).equals(current.value())) {
                 ops.put(e.getKey(), List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
                         Integer.toString(minInsync)), AlterConfigOp.OpType.SET)));
+            }
+        }
+        if (!ops.isEmpty()) {
+            admin.incrementalAlterConfigs(ops).all().get();
+        }
+        return ops.keySet().stream().map(ConfigResource::name).toList();
+    }
+
+    /**
+     * Raises {@code max.message.bytes} on existing topics whose spec asks for more than they have (a topic created
+     * before its spec carried a limit); never lowers it. Returns their names.
+     */
+    private List<String> raiseMaxMessageBytes(List<TopicSpec> present) throws InterruptedException, ExecutionException {
+        List<TopicSpec> limited = present.stream().filter(s -> s.maxMessageBytes() > 0).toList();
+        if (limited.isEmpty()) {
+            return List.of();
+        }
+        Map<ConfigResource, Config> configs = admin.describeConfigs(limited.stream()
+                .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name())).toList()).all().get();
+        Map<ConfigResource, Collection<AlterConfigOp>> ops = new java.util.HashMap<>();
+        for (TopicSpec s : limited) {
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, s.name());
+            ConfigEntry current = configs.get(r).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            long have = current == null || current.value() == null ? -1 : Long.parseLong(current.value());
+            if (have < s.maxMessageBytes()) {
+                ops.put(r, List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        Integer.toString(s.maxMessageBytes())), AlterConfigOp.OpType.SET)));
+                LOG.infof("raised %s max.message.bytes from %d to %d", s.name(), have, s.maxMessageBytes());
             }
         }
         if (!ops.isEmpty()) {

@@ -11,8 +11,16 @@ import java.util.Map;
  * @param scalable    whether {@link Topics#all(int)} may raise the partition count
  * @param compacted   {@code cleanup.policy=compact} (state topics) instead of delete
  * @param retentionMs retention for delete topics, -1 for unlimited
+ * @param maxMessageBytes the topic's {@code max.message.bytes} (largest record batch the broker accepts), -1 for the
+ *                    broker's default (about 1 MB)
  */
-public record TopicSpec(String name, int partitions, boolean scalable, boolean compacted, long retentionMs) {
+public record TopicSpec(String name, int partitions, boolean scalable, boolean compacted, long retentionMs,
+        int maxMessageBytes) {
+
+    /** A topic with the broker's default record-size limit. */
+    public TopicSpec(String name, int partitions, boolean scalable, boolean compacted, long retentionMs) {
+        this(name, partitions, scalable, compacted, retentionMs, -1);
+    }
 
     /** Topic-level configs for the admin client. */
     public Map<String, String> configs() {
@@ -24,10 +32,18 @@ public record TopicSpec(String name, int partitions, boolean scalable, boolean c
             c.put("min.compaction.lag.ms", "0");
             c.put("segment.ms", Long.toString(Topics.HOUR_MS));
         }
+        if (maxMessageBytes > 0) {
+            c.put("max.message.bytes", Integer.toString(maxMessageBytes));
+        }
         return c;
     }
 
+    /** The same topic with another {@code max.message.bytes}. */
+    public TopicSpec withMaxMessageBytes(int bytes) {
+        return new TopicSpec(name, partitions, scalable, compacted, retentionMs, bytes);
+    }
+
     public TopicSpec withPartitions(int n) {
-        return new TopicSpec(name, n, scalable, compacted, retentionMs);
+        return new TopicSpec(name, n, scalable, compacted, retentionMs, maxMessageBytes);
     }
 }

@@ -63,6 +63,19 @@ public final class Topics {
     public static final String IMAGES = "quorum.images";
     /** {@code ImageScored}: one score per accepted photo (keyed by image id). */
     public static final String IMAGES_SCORED = "quorum.images.scored";
+    /**
+     * Occlusion-sensitivity explanations: the PNG heat-map overlay as the raw record value, its metadata in headers
+     * ({@code ce_id} image id, {@code quorum_model_version}, {@code quorum_patch}, {@code quorum_stride},
+     * {@code quorum_max_change}, ...), keyed by image id.
+     */
+    public static final String IMAGES_EXPLAINED = "quorum.images.explained";
+    /**
+     * {@code max.message.bytes} of the photo topics ({@link #IMAGES}, its dead-letter topic, {@link #IMAGES_EXPLAINED}):
+     * 16 MiB, above the image-scoring service's record limit ({@code quorum.image-scoring.max-record-bytes}, 10 MiB by
+     * default, which must stay below this), so a camera photo reaches the service and one over the service's limit is
+     * dead-lettered {@code LIMIT_EXCEEDED} (unchanged) instead of being refused by the broker.
+     */
+    public static final int IMAGES_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private static final List<TopicSpec> BASE = List.of(
             new TopicSpec(MODELS, 1, false, true, -1),
@@ -80,8 +93,9 @@ public final class Topics {
             new TopicSpec(ATTACKS_GENERATED, 3, true, false, 7 * DAY_MS),
             new TopicSpec(DIGITS_CLASSIFIED, 3, true, false, 7 * DAY_MS),
             new TopicSpec(DIGITS_SUSPICIOUS, 3, true, false, 30 * DAY_MS),
-            new TopicSpec(IMAGES, 3, true, false, 7 * DAY_MS),
-            new TopicSpec(IMAGES_SCORED, 3, true, false, 7 * DAY_MS));
+            new TopicSpec(IMAGES, 3, true, false, 7 * DAY_MS, IMAGES_MAX_MESSAGE_BYTES),
+            new TopicSpec(IMAGES_SCORED, 3, true, false, 7 * DAY_MS),
+            new TopicSpec(IMAGES_EXPLAINED, 3, true, false, 7 * DAY_MS, IMAGES_MAX_MESSAGE_BYTES));
 
     /** Topics consumed by a service: each of these has a dead-letter topic. */
     private static final List<String> CONSUMED = List.of(
@@ -111,7 +125,9 @@ public final class Topics {
             specs.add(partitions > 0 && s.scalable() ? s.withPartitions(partitions) : s);
         }
         for (String consumed : CONSUMED) {
-            specs.add(new TopicSpec(dlq(consumed), 1, false, false, 30 * DAY_MS));
+            // a dead letter carries the refused record unchanged: the same size limit as the topic it came from
+            int max = BASE.stream().filter(b -> b.name().equals(consumed)).findFirst().orElseThrow().maxMessageBytes();
+            specs.add(new TopicSpec(dlq(consumed), 1, false, false, 30 * DAY_MS, max));
         }
         return List.copyOf(specs);
     }

@@ -129,6 +129,39 @@ class ImageScorerTest {
         assertThat(codec.decode(aligned.outputs().get(1).value()).facePolicy()).isEqualTo(ImageScored.POLICY_LARGEST);
     }
 
+    @Test
+    void aPhotoAskingForAnExplanationGetsItsScoreAndAPngOverlayWithItsMetadata() throws Exception {
+        byte[] crop = Photos.crop("female/asian/13.jpg");
+        ImageScorer scorer = new ImageScorer(new ImageScorer.Settings(Topics.IMAGES_SCORED, true, 10_000_000, false,
+                Topics.IMAGES_EXPLAINED), new FaceCropper(new ImageDecoder(), detector,
+                new FaceAligner(FaceAligner.Geometry.mebeauty())),
+                new Explainer(new io.quorum.faces.explain.OcclusionSensitivity.Settings(56, 28, 16)));
+        Map<String, String> ask = new java.util.HashMap<>(Photos.headers("id-e", "image/jpeg", true));
+        ask.put(ImageScorer.HEADER_EXPLAIN, "occlusion");
+        Map<String, String> bad = new java.util.HashMap<>(ask);
+        bad.put(ImageScorer.HEADER_EXPLAIN, "gradcam-please");
+        BatchResult r = scorer.score(List.of(record(0, "e", crop, ask), record(1, "plain", crop, Map.of()),
+                record(2, "bad", crop, bad)), model, null, null);
+        assertThat(reasonOf(r, "bad")).isEqualTo(RejectReason.INVALID_VALUE);
+        // two scores (in order), then the one explanation, keyed like its photo
+        assertThat(r.outputs()).extracting(o -> o.topic()).containsExactly(Topics.IMAGES_SCORED, Topics.IMAGES_EXPLAINED,
+                Topics.IMAGES_SCORED);
+        var explained = r.outputs().get(1);
+        assertThat(explained.key()).isEqualTo("e");
+        EventCodec<ImageScored> codec = EventCodec.of(ImageScored.class, ImageScored.SCHEMA_VERSION);
+        double score = codec.decode(r.outputs().get(0).value()).score();
+        assertThat(explained.headers()).containsEntry(ImageScorer.HEADER_ID, "id-e")
+                .containsEntry(Explainer.HEADER_MODEL_VERSION, "4").containsEntry(Explainer.HEADER_PATCH, "56")
+                .containsEntry(Explainer.HEADER_STRIDE, "28").containsEntry(Explainer.HEADER_GRID, "7x7")
+                .containsEntry(ImageScorer.HEADER_CONTENT_TYPE, "image/png");
+        assertThat(Double.parseDouble(explained.headers().get(Explainer.HEADER_SCORE))).isCloseTo(score,
+                org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(Double.parseDouble(explained.headers().get(Explainer.HEADER_MAX_CHANGE))).isGreaterThan(0);
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(explained.value()));
+        assertThat(png.getWidth()).isEqualTo(model.size());
+        assertThat(png.getHeight()).isEqualTo(model.size());
+    }
+
     private static RejectReason reasonOf(BatchResult r, String key) {
         return r.deadLetters().stream().filter(d -> key.equals(d.source().key())).findFirst().orElseThrow().reason();
     }

@@ -36,7 +36,8 @@ final class ImageMetrics {
 
     void stage(String stage, long nanos) {
         stages.computeIfAbsent(stage, s -> Timer.builder(Metrics.IMAGES_STAGE).tag(Metrics.TAG_STAGE, s)
-                .description("Time per image pipeline stage and batch").register(registry)).record(Duration.ofNanos(nanos));
+                .description("Time per image pipeline stage and batch").publishPercentileHistogram()
+                .register(registry)).record(Duration.ofNanos(nanos));
     }
 
     double scored(String policy) {

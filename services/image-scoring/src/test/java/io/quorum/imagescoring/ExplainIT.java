@@ -113,6 +113,11 @@ class ExplainIT {
         assertThat(refused.header("X-Quorum-Reason")).isEqualTo(RejectReason.NOT_AN_IMAGE.name());
         assertThat(RestAssured.given().contentType("image/jpeg").body(crop).queryParam("stride", 1).post("/explain")
                 .statusCode()).isEqualTo(400);
+        // the series the Grafana panels (infra/grafana/dashboards/quorum.json, "Image scoring") query
+        String metrics = RestAssured.get("/q/metrics").asString();
+        assertThat(metrics).contains("quorum_images_scored_total{", "quorum_images_faces_found_faces_bucket{",
+                "quorum_images_faces_found_faces_count", "quorum_images_stage_seconds_bucket{",
+                "stage=\"explain\"", "quorum_model_serving_version{");
     }
 
     @Test

@@ -169,9 +169,9 @@ public final class Metrics {
     /** Prometheus: {@code quorum_images_scored_total}. Tags: policy (largest|already-aligned). Photos scored. */
     public static final String IMAGES_SCORED = "quorum.images.scored";
 
-    /** Prometheus: {@code quorum_images_faces_found} (histogram). Faces the detector found per photo. */
+    /** Prometheus: {@code quorum_images_faces_found_faces} (histogram; base unit faces). Faces the detector found per photo. */
     public static final String IMAGES_FACES_FOUND = "quorum.images.faces.found";
 
-    /** Prometheus: {@code quorum_images_stage_seconds} (histogram). Tags: stage (decode|detect|align|score). */
+    /** Prometheus: {@code quorum_images_stage_seconds} (histogram). Tags: stage (prepare|score|explain). */
     public static final String IMAGES_STAGE = "quorum.images.stage";
 }

@@ -49,9 +49,9 @@ final class TopicsCommand implements Callable<Integer> {
                 Set<String> present = admin.admin().listTopics().names().get();
                 for (TopicSpec s : specs) {
                     String state = present.contains(s.name()) ? "in sync " + String.join(" ", admin.inSync(s.name())) : "missing";
-                    System.out.printf("%-34s %2d partition(s)  %-18s %s%n", s.name(), s.partitions(),
+                    System.out.printf("%-34s %2d partition(s)  %-18s %-22s %s%n", s.name(), s.partitions(),
                             s.compacted() ? "compacted" : "retention " + (s.retentionMs() < 0 ? "forever" : s.retentionMs() / 3_600_000 + " h"),
-                            state);
+                            s.maxMessageBytes() > 0 ? "max.message.bytes " + s.maxMessageBytes() : "", state);
                 }
                 return 0;
             }

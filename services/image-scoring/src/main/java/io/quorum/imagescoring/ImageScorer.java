@@ -6,6 +6,7 @@ import io.quorum.faces.image.ImageRejectedException;
 import io.quorum.faces.image.Images;
 import io.quorum.faces.pipeline.FaceCropper;
 import io.quorum.shared.events.ImageScored;
+import io.quorum.shared.events.PhotoHeaders;
 import io.quorum.shared.events.RejectReason;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.BatchMetrics;
@@ -34,19 +35,19 @@ final class ImageScorer {
 
     private static final Logger LOG = Logger.getLogger(ImageScorer.class);
     /** CloudEvents binary mode: the event id (the image id). */
-    static final String HEADER_ID = "ce_id";
+    static final String HEADER_ID = PhotoHeaders.ID;
     /** CloudEvents binary mode: who published the photo. */
-    static final String HEADER_SOURCE = "ce_source";
+    static final String HEADER_SOURCE = PhotoHeaders.SOURCE;
     /** CloudEvents binary mode: the event type. */
-    static final String HEADER_TYPE = "ce_type";
+    static final String HEADER_TYPE = PhotoHeaders.TYPE;
     /** CloudEvents binary mode: the spec version ({@code 1.0}). */
-    static final String HEADER_SPEC_VERSION = "ce_specversion";
+    static final String HEADER_SPEC_VERSION = PhotoHeaders.SPEC_VERSION;
     /** CloudEvents binary mode: the value's media type ({@code image/jpeg}, {@code image/png}). */
-    static final String HEADER_CONTENT_TYPE = "content-type";
+    static final String HEADER_CONTENT_TYPE = PhotoHeaders.CONTENT_TYPE;
     /** A CloudEvents extension attribute: {@code true} when the photo is already an aligned face crop. */
-    static final String HEADER_ALIGNED = "ce_aligned";
+    static final String HEADER_ALIGNED = PhotoHeaders.ALIGNED;
     /** Asks for an explanation of this photo: {@code occlusion}, or {@code none} to skip the configured default. */
-    static final String HEADER_EXPLAIN = "quorum_explain";
+    static final String HEADER_EXPLAIN = PhotoHeaders.EXPLAIN;
 
     /**
      * @param outputTopic    where scores go

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the Java commands behind {@code ./quorum}. */
 @Command(name = "quorum", mixinStandardHelpOptions = true, version = "quorum 0.1.0",
         description = "Quorum command-line tools (the ./quorum script calls these).",
-        subcommands = {TopicsCommand.class, SendCommand.class, TailCommand.class, ModelsCommand.class,
+        subcommands = {TopicsCommand.class, SendCommand.class, SendPhotosCommand.class, TailCommand.class, ModelsCommand.class,
                 PromoteCommand.class, RollbackCommand.class, BenchCommand.class, TrainCommand.class, JobsCommand.class, EvalCommand.class,
                 ChaosCommand.class})
 public final class QuorumCli implements Runnable {

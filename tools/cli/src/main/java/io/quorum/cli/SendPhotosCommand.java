@@ -41,6 +41,10 @@ final class SendPhotosCommand implements Callable<Integer> {
             + "(header ce_aligned); absent: the service's configured default")
     Boolean aligned;
 
+    @Option(names = "--explain", description = "ask for an occlusion-sensitivity map of each photo (header quorum_explain=occlusion; "
+            + "PNGs on quorum.images.explained)")
+    boolean explain;
+
     @Option(names = "--id-prefix", defaultValue = "", description = "prefix of each image id (ce_id)")
     String idPrefix;
 
@@ -75,6 +79,9 @@ final class SendPhotosCommand implements Callable<Integer> {
         h.add(PhotoHeaders.CONTENT_TYPE, utf8(PhotoHeaders.contentType(file.getFileName().toString())));
         if (aligned != null) {
             h.add(PhotoHeaders.ALIGNED, utf8(aligned.toString()));
+        }
+        if (explain) {
+            h.add(PhotoHeaders.EXPLAIN, utf8("occlusion"));
         }
         return h;
     }

@@ -85,7 +85,7 @@ public final class BuildImageScorer {
             }
         }
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("model", model.toString());
+        report.put("model", model.getFileName().toString()); // beside this report: no machine path
         report.put("bytes", Files.size(model));
         report.put("train", train.size());
         report.put("val", val.size());

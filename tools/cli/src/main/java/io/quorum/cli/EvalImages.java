@@ -139,7 +139,7 @@ final class EvalImages implements Callable<Integer> {
         RegressionMetrics m = RegressionMetrics.of(predicted.stream().mapToDouble(Double::doubleValue).toArray(),
                 target.stream().mapToDouble(Double::doubleValue).toArray());
         report.put("model", modelName);
-        report.put("scores", scores.toString());
+        report.put("scores", io.quorum.shared.data.DataDir.describe(scores));
         report.put("raw", raw);
         report.put("n", m.n());
         report.put("plcc", m.plcc());

@@ -170,7 +170,9 @@ public final class OnnxGraph {
             claim(o);
             outs.add(o);
         }
-        nodes.add(new Node(op, List.copyOf(nodeInputs), outs, new LinkedHashMap<>(attrs), base));
+        // attributes sorted by name: the same graph serialises to the same bytes in every JVM (Map.of's iteration order
+        // is randomised per run), so a graph rebuilt from its parts can be checked against a recorded sha256
+        nodes.add(new Node(op, List.copyOf(nodeInputs), outs, new java.util.TreeMap<>(attrs), base));
         return outs;
     }
 

@@ -9,6 +9,7 @@ import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.KafkaClients;
+import io.quorum.shared.model.BundledEnsemble;
 import io.quorum.shared.model.DigitClassifierSpec;
 import io.quorum.shared.model.DigitEnsembleSpec;
 import io.quorum.shared.model.EnsembleFusion;
@@ -114,6 +115,7 @@ final class BenchEnsemble implements Callable<Integer> {
         ModelPublished meta = null;
         if (modelDir != null) {
             dir = modelDir;
+            BundledEnsemble.materialise(dir); // an ensemble kept as its members (the bundled default): fused first
             out.put("model", Map.of("dir", modelDir.toString()));
         } else {
             ModelResolver resolver;

@@ -3,6 +3,7 @@ package io.quorum.cli;
 import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.model.BundledEnsemble;
 import io.quorum.shared.model.DigitClassifierSpec;
 import io.quorum.shared.model.DigitEnsembleSpec;
 import io.quorum.shared.model.ImageScorerSpec;
@@ -29,8 +30,8 @@ import picocli.CommandLine.Option;
  * Publishes the models a fresh installation needs when the registry lacks them: the pretrained MiniLM embedders
  * (fp32 and int8), the bundled default pair scorer and aligner (trained by Quorum's trainer on MRPC) and the bundled
  * default digit classifier (trained on MNIST, with its {@code gradient.onnx} for white-box attacks) and the bundled
- * default digit ensemble (five bootstrapped members fused into one graph, with its calibrated detector); see their
- * model cards.
+ * default digit ensemble (five bootstrapped members, committed as their own graphs and fused into one graph here,
+ * {@link BundledEnsemble}, with its calibrated detector); see their model cards.
  */
 @Command(name = "bootstrap", description = "Publish the bundled default models the registry lacks (minilm, minilm-q, "
         + "pair-scorer, pair-aligner, digit-classifier, digit-ensemble).")
@@ -57,6 +58,9 @@ final class Bootstrap implements Callable<Integer> {
                     DigitEnsembleSpec.MODEL_NAME, ImageScorerSpec.MODEL_NAME)) {
                 if (name.equals(ImageScorerSpec.MODEL_NAME) && state.model(name).isEmpty()) {
                     fuseImageScorer(defaults.resolve(name + "-default"));
+                }
+                if (state.model(name).isEmpty() && BundledEnsemble.materialise(defaults.resolve(name + "-default"))) {
+                    System.err.printf("bootstrap: fused the default %s from its members (sha256 as recorded)%n", name);
                 }
                 publishDefault(name, defaults.resolve(name + "-default"), state, publisher);
             }

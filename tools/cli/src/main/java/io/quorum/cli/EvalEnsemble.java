@@ -4,6 +4,7 @@ import io.quorum.shared.data.DataDir;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.json.Json;
+import io.quorum.shared.model.BundledEnsemble;
 import io.quorum.shared.model.DigitEnsembleSpec;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.vision.attack.AttackParams;
@@ -245,6 +246,7 @@ final class EvalEnsemble implements Callable<Integer> {
             opened.add(new Object[] {meta.name() + " v" + meta.version(), resolver.fetch(meta)});
         }
         for (Path d : modelDirs) {
+            BundledEnsemble.materialise(d); // an ensemble kept as its members (the bundled default): fused first
             opened.add(new Object[] {d.toString(), d});
         }
         for (Object[] o : opened) {

@@ -13,6 +13,9 @@ public final class DeviceReport {
     public record Choice(DevicePolicy requested, String device, String reason) {
     }
 
+    /** The device of a choice that failed: CUDA was required and could not be used. */
+    public static final String UNAVAILABLE = "unavailable";
+
     private static final AtomicReference<Choice> LAST = new AtomicReference<>();
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
 
@@ -26,6 +29,15 @@ public final class DeviceReport {
     /** True only the first time: the CPU fallback is logged once per process, not once per session. */
     static boolean shouldLogFallback() {
         return FALLBACK_LOGGED.compareAndSet(false, true);
+    }
+
+    /**
+     * Whether the sessions run where they were asked to: false when CUDA was required ({@link DevicePolicy#CUDA}) and the
+     * last session is not on a CUDA device (it could not be opened, or ran elsewhere). {@code auto} falling back to CPU is
+     * what {@code auto} means, so it is as asked; null (no session yet) is as asked too.
+     */
+    public static boolean asRequested(Choice c) {
+        return c == null || c.requested() != DevicePolicy.CUDA || c.device().startsWith("cuda");
     }
 
     /** The last choice, or null when no session was opened yet. */

@@ -103,6 +103,7 @@ public final class OnnxSession implements AutoCloseable {
             unavailable = "this ONNX Runtime build has no CUDA execution provider (build with -Pgpu for onnxruntime_gpu)";
         }
         if (policy == DevicePolicy.CUDA) {
+            DeviceReport.record(policy, DeviceReport.UNAVAILABLE, unavailable);
             throw new DeviceUnavailableException("quorum.inference.device=cuda but " + unavailable, null);
         }
         String reason = "auto: falling back to CPU because " + unavailable;

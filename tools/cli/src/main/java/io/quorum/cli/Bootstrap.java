@@ -2,6 +2,7 @@ package io.quorum.cli;
 
 import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
+import io.quorum.shared.files.TempDir;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.model.BundledEnsemble;
 import io.quorum.shared.model.DigitClassifierSpec;
@@ -56,16 +57,43 @@ final class Bootstrap implements Callable<Integer> {
             }
             for (String name : List.of(PairScorerSpec.MODEL_NAME, PairAlignerSpec.MODEL_NAME, DigitClassifierSpec.MODEL_NAME,
                     DigitEnsembleSpec.MODEL_NAME, ImageScorerSpec.MODEL_NAME)) {
-                if (name.equals(ImageScorerSpec.MODEL_NAME) && state.model(name).isEmpty()) {
-                    fuseImageScorer(defaults.resolve(name + "-default"));
+                Path dir = defaults.resolve(name + "-default");
+                if (state.model(name).isPresent() || !Files.isDirectory(dir)) {
+                    continue;
                 }
-                if (state.model(name).isEmpty() && BundledEnsemble.materialise(defaults.resolve(name + "-default"))) {
-                    System.err.printf("bootstrap: fused the default %s from its members (sha256 as recorded)%n", name);
+                try (TempDir copy = needsFusing(name, dir) && !Files.isWritable(dir) ? TempDir.create("quorum-" + name) : null) {
+                    // a read-only image (a container with a read-only root file system): fused in a copy
+                    Path from = copy == null ? dir : copyOf(dir, copy.path());
+                    if (name.equals(ImageScorerSpec.MODEL_NAME)) {
+                        fuseImageScorer(from);
+                    }
+                    if (BundledEnsemble.materialise(from)) {
+                        System.err.printf("bootstrap: fused the default %s from its members (sha256 as recorded)%n", name);
+                    }
+                    publishDefault(name, from, state, publisher);
                 }
-                publishDefault(name, defaults.resolve(name + "-default"), state, publisher);
             }
         }
         return 0;
+    }
+
+    /** Whether the bundled model in {@code dir} is kept as parts that must be fused before it is published. */
+    private static boolean needsFusing(String name, Path dir) {
+        return name.equals(ImageScorerSpec.MODEL_NAME) || BundledEnsemble.isParts(dir);
+    }
+
+    private static Path copyOf(Path dir, Path into) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.toList()) {
+                Path to = into.resolve(dir.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        return into;
     }
 
     /**

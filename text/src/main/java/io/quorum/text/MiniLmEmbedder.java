@@ -87,7 +87,7 @@ public final class MiniLmEmbedder implements Embedder {
      * number of sub-batches run at once (0: one per core), each on a single-threaded session (see the class comment).
      */
     public static MiniLmEmbedder load(String name, Path dir, InferenceOptions options) throws IOException, OrtException {
-        HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(dir.resolve(TOKENIZER_FILE), Map.of(
+        HuggingFaceTokenizer tok = Tokenizers.load(dir.resolve(TOKENIZER_FILE), Map.of(
                 "padding", "true", "truncation", "true", "maxLength", Integer.toString(MAX_TOKENS)));
         int workers = options.intraOpThreads() == 0 ? Runtime.getRuntime().availableProcessors() : options.intraOpThreads();
         InferenceOptions single = new InferenceOptions(options.device(), 1, options.interOpThreads(),

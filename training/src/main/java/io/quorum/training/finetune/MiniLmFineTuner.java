@@ -176,7 +176,7 @@ public final class MiniLmFineTuner implements AutoCloseable {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
         this.bottom = env.createSession(withCut.toByteArray(), options);
-        this.tokenizer = HuggingFaceTokenizer.newInstance(tokenizer, Map.of("padding", "true", "truncation", "true",
+        this.tokenizer = io.quorum.text.Tokenizers.load(tokenizer, Map.of("padding", "true", "truncation", "true",
                 "maxLength", Integer.toString(settings.maxTokens())));
         this.sd = graph(inits);
     }

@@ -59,7 +59,8 @@ final class SendPhotosCommand implements Callable<Integer> {
                 Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20))) {
             for (Path f : files) {
                 String id = idPrefix + f.getFileName();
-                producer.send(new ProducerRecord<>(topic, null, id, Files.readAllBytes(f), headers(id, f)));
+                producer.send(new ProducerRecord<>(topic, null, id, Files.readAllBytes(f),
+                        headers(id, source, f.getFileName().toString(), aligned, explain)));
                 sent++;
             }
             producer.flush();
@@ -70,13 +71,17 @@ final class SendPhotosCommand implements Callable<Integer> {
         return 0;
     }
 
-    private RecordHeaders headers(String id, Path file) {
+    /**
+     * The CloudEvents binary-mode headers of one photo record: id, source, type, spec version, content type from the
+     * file name, and optionally {@code ce_aligned} (null: the service's default) and the explanation request.
+     */
+    static RecordHeaders headers(String id, String source, String fileName, Boolean aligned, boolean explain) {
         RecordHeaders h = new RecordHeaders();
         h.add(PhotoHeaders.ID, utf8(id));
         h.add(PhotoHeaders.SOURCE, utf8(source));
         h.add(PhotoHeaders.TYPE, utf8(PhotoHeaders.TYPE_PHOTO_SUBMITTED));
         h.add(PhotoHeaders.SPEC_VERSION, utf8(PhotoHeaders.SPEC_VERSION_1));
-        h.add(PhotoHeaders.CONTENT_TYPE, utf8(PhotoHeaders.contentType(file.getFileName().toString())));
+        h.add(PhotoHeaders.CONTENT_TYPE, utf8(PhotoHeaders.contentType(fileName)));
         if (aligned != null) {
             h.add(PhotoHeaders.ALIGNED, utf8(aligned.toString()));
         }

@@ -40,6 +40,23 @@ final class ImageMetrics {
                 .register(registry)).record(Duration.ofNanos(nanos));
     }
 
+    /**
+     * One photo's preparation steps as stages {@code decode}, {@code detect} and {@code align} (per photo; the
+     * {@code prepare} and {@code score} stages are per batch); a skipped step (detection of an aligned crop) is not
+     * recorded.
+     */
+    void steps(io.quorum.faces.pipeline.FaceCropper.Timings t) {
+        if (t.decodeNanos() > 0) {
+            stage("decode", t.decodeNanos());
+        }
+        if (t.detectNanos() > 0) {
+            stage("detect", t.detectNanos());
+        }
+        if (t.alignNanos() > 0) {
+            stage("align", t.alignNanos());
+        }
+    }
+
     double scored(String policy) {
         Counter c = scored.get(policy);
         return c == null ? 0 : c.count();

@@ -98,6 +98,9 @@ final class ImageScorer {
                 Valid v = prepare(r, model);
                 valid.add(v);
                 slots[i] = v;
+                if (images != null) {
+                    images.steps(v.prepared().timings());
+                }
             } catch (Rejected e) {
                 slots[i] = new DeadLetter(r, e.reason, e.getMessage());
             }
@@ -201,7 +204,7 @@ final class ImageScorer {
         }
         if (p.crop().getWidth() != model.size() || p.crop().getHeight() != model.size()) {
             p = new FaceCropper.Prepared(Images.resize(p.crop(), model.size(), model.size()), p.face(), p.facesFound(),
-                    p.width(), p.height());
+                    p.width(), p.height(), p.timings());
         }
         return new Valid(r, id, p, aligned, explain);
     }

@@ -114,6 +114,11 @@ class ImageScoringIT {
             assertThat(rawScore.face().landmarks()).hasSize(6);
             assertThat(rawScore.modelVersion()).isEqualTo(service.manager().servingVersion());
             assertThat(cropScore.facePolicy()).isEqualTo(ImageScored.POLICY_ALREADY_ALIGNED);
+            for (String step : List.of("decode", "detect", "align")) { // per-photo steps timed (detect: the raw photo)
+                var t = meters.find(Metrics.IMAGES_STAGE).tag(Metrics.TAG_STAGE, step).timer();
+                assertThat(t).as(step).isNotNull();
+                assertThat(t.count()).as(step).isPositive();
+            }
             assertThat(Math.abs(cropScore.score() - rawScore.score())).isLessThan(1.0);
 
             List<ConsumerRecord<String, byte[]>> dead = dlq.await(bad.size(), Duration.ofSeconds(60),

@@ -24,6 +24,13 @@ public final class Metrics {
     /** Prometheus: {@code quorum_model_serving_version}. Tags: model. The version now serving (0 = none). */
     public static final String MODEL_SERVING_VERSION = "quorum.model.serving.version";
 
+    /**
+     * Prometheus: {@code quorum_model_required}. Tags: model. 1 when the service cannot work without the model (its
+     * readiness waits for it), 0 for an optional one (an extra embedder, a model loaded on demand for a request): the
+     * alerts on {@link #MODEL_SERVING_VERSION} join on it, so an optional model that is missing does not page.
+     */
+    public static final String MODEL_REQUIRED = "quorum.model.required";
+
     /** Prometheus: {@code quorum_model_loads_total}. Tags: model, outcome (loaded|refused). */
     public static final String MODEL_LOADS = "quorum.model.loads";
 
@@ -153,6 +160,28 @@ public final class Metrics {
      */
     public static final String ENSEMBLE_FLAGS = "quorum.ensemble.flags";
 
+    /**
+     * Prometheus: {@code quorum_consumer_group_lag} (records). Tags: group, topic, partition. Measured from the broker
+     * side by the lag exporter ({@code quorum-cli lag-exporter}): the partition's log-end offset minus the group's
+     * committed offset, so a dead or stuck consumer shows as rising lag (its own client metrics stop with it).
+     */
+    public static final String CONSUMER_GROUP_LAG = "quorum.consumer.group.lag";
+
+    /**
+     * Prometheus: {@code quorum_consumer_group_committed_offset}. Tags: group, topic, partition. The group's committed
+     * offset (lag exporter); its rate is the group's consumption rate as the broker sees it.
+     */
+    public static final String CONSUMER_GROUP_COMMITTED_OFFSET = "quorum.consumer.group.committed.offset";
+
+    /** Prometheus: {@code quorum_consumer_group_members}. Tags: group. Members of the group now (0 = nobody consumes). */
+    public static final String CONSUMER_GROUP_MEMBERS = "quorum.consumer.group.members";
+
+    /**
+     * Prometheus: {@code quorum_lag_exporter_refreshes_total}. Tags: outcome (ok|failed). Reads of the groups' offsets
+     * by the lag exporter; while they fail the lag series keep their last values.
+     */
+    public static final String LAG_EXPORTER_REFRESHES = "quorum.lag.exporter.refreshes";
+
     // tag keys
     public static final String TAG_MODEL = "model";
     public static final String TAG_VERSION = "version";
@@ -165,6 +194,8 @@ public final class Metrics {
     public static final String TAG_VOTE = "vote";
     public static final String TAG_POLICY = "policy";
     public static final String TAG_STAGE = "stage";
+    public static final String TAG_GROUP = "group";
+    public static final String TAG_PARTITION = "partition";
 
     /** Prometheus: {@code quorum_images_scored_total}. Tags: policy (largest|already-aligned). Photos scored. */
     public static final String IMAGES_SCORED = "quorum.images.scored";

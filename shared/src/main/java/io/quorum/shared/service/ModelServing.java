@@ -1,7 +1,10 @@
 package io.quorum.shared.service;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quorum.shared.kafka.KafkaClients;
+import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.model.FetchRetry;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelManager;
@@ -28,8 +31,13 @@ public class ModelServing {
     @Inject
     KafkaClients clients;
 
+    @Inject
+    MeterRegistry meters;
+
     private final List<ModelManager<?>> managers = new CopyOnWriteArrayList<>();
     private final java.util.Set<String> optional = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Model names with a {@code quorum_model_required} gauge. */
+    private final java.util.Set<String> gauged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private ModelRegistry registry;
     private ModelRegistry.Follower follower;
 
@@ -62,6 +70,12 @@ public class ModelServing {
             optional.add(manager.name());
         }
         managers.add(manager);
+        String name = manager.name();
+        if (gauged.add(name)) {
+            Gauge.builder(Metrics.MODEL_REQUIRED, this, s -> s.requiredNow(name) ? 1 : 0).tag(Metrics.TAG_MODEL, name)
+                    .description("1 when readiness waits for this model, 0 when it is optional or no longer served")
+                    .register(meters);
+        }
         if (follower == null) {
             follow();
         } else {
@@ -92,6 +106,11 @@ public class ModelServing {
         for (ModelManager<?> m : managers) {
             m.onRegistry(state);
         }
+    }
+
+    /** Whether {@code model} is registered now and readiness waits for it. */
+    private boolean requiredNow(String model) {
+        return managers.stream().anyMatch(m -> m.name().equals(model)) && !optional.contains(model);
     }
 
     /** Whether readiness waits for {@code model}. */

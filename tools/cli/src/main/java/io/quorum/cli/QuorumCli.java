@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Quorum command-line tools (the ./quorum script calls these).",
         subcommands = {TopicsCommand.class, SendCommand.class, SendPhotosCommand.class, TailCommand.class, ModelsCommand.class,
                 PromoteCommand.class, RollbackCommand.class, BenchCommand.class, TrainCommand.class, JobsCommand.class, EvalCommand.class,
-                ChaosCommand.class})
+                ChaosCommand.class, LagExporterCommand.class})
 public final class QuorumCli implements Runnable {
 
     @CommandLine.Spec

@@ -191,7 +191,7 @@ class ChaosIT {
 
         @Override
         public AutoCloseable startExtraInstance(String name) throws Exception {
-            // a scoring worker, as k8s/pair-scoring-workers.yaml runs them: duplicate search has one owner
+            // a scoring worker, as k8s/base/pair-scoring-workers.yaml runs them: duplicate search has one owner
             ServiceLauncher extra = ServiceLauncher.start(name, cluster, List.of("-Xmx384m"),
                     Map.of("quorum.pair-scoring.duplicates.enabled", "false"));
             awaitReady(extra);

@@ -102,7 +102,7 @@ public final class LocalSystem implements ChaosSystem {
         ServiceProcess p = ServiceProcess.start(jar, List.of(serviceHeap, "-XX:+ExitOnOutOfMemoryError"),
                 Map.of("quorum.models.cache-dir", runtime.resolve("cache").resolve(service + "-extra").toString(),
                         "quorum.runtime-dir", runtime.toString(),
-                        // a scoring worker, as k8s/pair-scoring-workers.yaml runs them: duplicate search has one owner
+                        // a scoring worker, as k8s/base/pair-scoring-workers.yaml runs them: duplicate search has one owner
                         "quorum.pair-scoring.duplicates.enabled", "false"),
                 runtime.resolve("logs").resolve(service + "-extra.log"), Duration.ofSeconds(180));
         synchronized (extras) {

@@ -46,7 +46,7 @@ class OverlaysTest {
     /** The Deployments components/gpu moves to GPUs. */
     static final Set<String> GPU = Set.of("embedding", "image-scoring", "ensemble-voting", "adversarial");
     static final Set<String> WORKLOADS = Set.of("embedding", "pair-scoring", "pair-scoring-workers", "trainer",
-            "adversarial", "ensemble-voting", "image-scoring");
+            "adversarial", "ensemble-voting", "image-scoring", "lag-exporter");
 
     static List<Overlay> overlays() {
         return Overlay.all();
@@ -116,9 +116,11 @@ class OverlaysTest {
             Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
             String w = overlay + " " + d.getMetadata().getName();
             assertThat(c.getPorts()).as(w + " port http").anyMatch(p -> "http".equals(p.getName()));
-            assertThat(probePath(c.getStartupProbe())).as(w + " startupProbe").isEqualTo("/q/health/started");
-            assertThat(probePath(c.getLivenessProbe())).as(w + " livenessProbe").isEqualTo("/q/health/live");
-            assertThat(probePath(c.getReadinessProbe())).as(w + " readinessProbe").isEqualTo("/q/health/ready");
+            // the lag exporter is the CLI image, not a Quarkus service: its one health endpoint is /health
+            boolean exporter = d.getMetadata().getName().equals("lag-exporter");
+            assertThat(probePath(c.getStartupProbe())).as(w + " startupProbe").isEqualTo(exporter ? "/health" : "/q/health/started");
+            assertThat(probePath(c.getLivenessProbe())).as(w + " livenessProbe").isEqualTo(exporter ? "/health" : "/q/health/live");
+            assertThat(probePath(c.getReadinessProbe())).as(w + " readinessProbe").isEqualTo(exporter ? "/health" : "/q/health/ready");
             assertThat(c.getResources().getRequests()).as(w).containsKeys("cpu", "memory", "ephemeral-storage");
         }
         // the trainer runs nd4j-native's AVX2 build: only on amd64 nodes with AVX2
@@ -408,7 +410,7 @@ class OverlaysTest {
         }
         // job = the service name, as in docker-compose's scrape config: both pair-scoring Deployments are one job
         assertThat(services).containsExactlyInAnyOrder("embedding", "pair-scoring", "trainer", "adversarial",
-                "ensemble-voting", "image-scoring");
+                "ensemble-voting", "image-scoring", "lag-exporter");
     }
 
     private static Set<String> names(Manifest m, String kind) {

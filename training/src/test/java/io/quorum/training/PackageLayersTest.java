@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The library's packages form layers without cycles: the job API at the bottom, data and the shared training steps on
- * it, export and fine-tuning on neither, the jobs on top. A class may use its own package and the layers below.
+ * it, export and fine-tuning on neither, the Selfai recipe on export, the jobs on top. A class may use its own package and the layers below.
  */
 class PackageLayersTest {
 
@@ -26,7 +26,8 @@ class PackageLayersTest {
             "steps", Set.of("api"),
             "export", Set.of(),
             "finetune", Set.of(),
-            "jobs", Set.of("api", "data", "steps", "export", "finetune"));
+            "selfai", Set.of("export"),
+            "jobs", Set.of("api", "data", "steps", "export", "finetune", "selfai"));
 
     private static final Pattern USE = Pattern.compile("io\\.quorum\\.training\\.([a-z]+)\\.");
 

@@ -13,6 +13,7 @@ import io.quorum.training.jobs.DigitClassifierJob;
 import io.quorum.training.jobs.DigitEnsembleJob;
 import io.quorum.training.jobs.PairAlignerJob;
 import io.quorum.training.jobs.PairScorerJob;
+import io.quorum.training.jobs.SelfaiImageScorerJob;
 import io.quorum.training.api.TrainingJob;
 import io.quorum.training.api.TrainedModel;
 import java.nio.file.Files;
@@ -55,11 +56,12 @@ public final class TrainLocal {
             case "pair-scorer" -> new PairScorerJob(List.of(source));
             case "pair-aligner" -> new PairAlignerJob(source, local);
             case DigitClassifierJob.NAME -> new DigitClassifierJob();
+            case SelfaiImageScorerJob.NAME -> new SelfaiImageScorerJob();
             // baseline=DIR: a local version directory (models/digit-classifier-default); members are cached for reuse
             case DigitEnsembleJob.NAME -> new DigitEnsembleJob(new LocalModelDirs(Path.of("")),
                     Path.of("runtime/cache/local").resolve(DigitEnsembleJob.NAME));
-            default -> throw new IllegalArgumentException("job must be pair-scorer, pair-aligner, digit-classifier or "
-                    + "digit-ensemble, got " + jobName);
+            default -> throw new IllegalArgumentException("job must be pair-scorer, pair-aligner, digit-classifier, "
+                    + "digit-ensemble or image-scorer-selfai, got " + jobName);
         };
         TrainedModel m;
         try {
@@ -90,16 +92,17 @@ public final class TrainLocal {
             Files.write(out.resolve(e.getKey()), e.getValue());
         }
         boolean digits = jobName.equals(DigitClassifierJob.NAME) || jobName.equals(DigitEnsembleJob.NAME);
+        boolean faces = jobName.equals(SelfaiImageScorerJob.NAME);
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("name", m.modelName());
         card.put("job", jobName + " (TrainLocal)");
-        card.put("description", digits ? description : description + " (all-MiniLM-L6-v2)");
-        card.put("data", Map.of("ref", m.dataRef(), "sha256", m.dataHash(), "licence", digits
+        card.put("description", digits || faces ? description : description + " (all-MiniLM-L6-v2)");
+        card.put("data", Map.of("ref", m.dataRef(), "sha256", m.dataHash(), "licence", faces ? MEBEAUTY_LICENCE : digits
                 ? (m.dataRef().startsWith("fashion-mnist") ? FASHION_LICENCE : MNIST_LICENCE)
                 : "MRPC: Microsoft Research Paraphrase Corpus, research use only (see ../shared/data/mrpc/SOURCE.md)"));
         card.put("hyperParameters", m.hyperParameters());
         card.put("metrics", m.metrics());
-        card.put("metricsNote", digits ? String.join(" ", m.notes())
+        card.put("metricsNote", digits || faces ? String.join(" ", m.notes())
                 : "accuracy, F1, log loss and ROC AUC on a held-out 20% validation split the network never saw");
         card.put("properties", m.properties());
         card.put("exportParityMaxAbsDiff", m.parity());
@@ -111,5 +114,7 @@ public final class TrainLocal {
 
     static final String MNIST_LICENCE = "MNIST (LeCun, Cortes, Burges): no licence stated by the source; commonly "
             + "redistributed under CC BY-SA 3.0 (see ../shared/data/mnist/SOURCE.md)";
+    static final String MEBEAUTY_LICENCE = "MEBeauty (Lebedeva, Guo, Ying 2021): no licence file; research and "
+            + "non-commercial use, cite the paper (see ../shared/data/mebeauty/SOURCE.md)";
     static final String FASHION_LICENCE = "Fashion-MNIST: MIT, Copyright 2017 Zalando SE (see ../shared/data/fashion-mnist/SOURCE.md)";
 }

@@ -18,6 +18,7 @@ import io.quorum.training.data.LocalEmbedders;
 import io.quorum.training.data.TextPairSource;
 import io.quorum.training.api.JobCatalog;
 import io.quorum.training.jobs.DigitClassifierJob;
+import io.quorum.training.jobs.SelfaiImageScorerJob;
 import io.quorum.training.jobs.DigitEnsembleJob;
 import io.quorum.training.jobs.MiniLmSiameseJob;
 import io.quorum.training.jobs.PairAlignerJob;
@@ -86,6 +87,7 @@ public class TrainerService {
         LocalEmbedders local = new LocalEmbedders(data, cache, inference.options(), 42, true);
         List<TrainingJob> kinds = List.of(new PairScorerJob(List.of(texts)), new PairAlignerJob(texts, registryEmbedders),
                 new WordVectorsJob(texts, local), new MiniLmSiameseJob(texts, registryEmbedders), new DigitClassifierJob(),
+                new SelfaiImageScorerJob(),
                 // the baseline member comes from the registry; trained members are kept between jobs in the cache
                 new DigitEnsembleJob(new RegistryModels(registry, List.of(store), cache.resolve("published"),
                         models.fetchRetryPolicy()), cache.resolve(DigitEnsembleJob.NAME)));

@@ -228,6 +228,62 @@ public final class VectorCodec<T extends QuorumEvent> {
         }
     }
 
+    /**
+     * Epoch milliseconds of {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z} (the form {@link Instant#toString()} writes, which
+     * every record of this codec carries), or {@link Long#MIN_VALUE} for any other form (parsed the slow way): the
+     * general parser costs more than decoding the vectors.
+     */
+    static long utcMillis(String t) {
+        int n = t.length();
+        if (n < 20 || t.charAt(n - 1) != 'Z' || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T'
+                || t.charAt(13) != ':' || t.charAt(16) != ':') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 2);
+        int day = digits(t, 8, 2);
+        int hour = digits(t, 11, 2);
+        int minute = digits(t, 14, 2);
+        int second = digits(t, 17, 2);
+        if ((year | month | day | hour | minute | second) < 0 || month < 1 || month > 12 || day < 1
+                || day > java.time.YearMonth.of(year, month).lengthOfMonth() || hour > 23 || minute > 59 || second > 59) {
+            return Long.MIN_VALUE;
+        }
+        int millis = 0;
+        if (n > 20) {
+            if (t.charAt(19) != '.' || n == 21 || n > 30) {
+                return Long.MIN_VALUE;
+            }
+            int frac = digits(t, 20, Math.min(3, n - 21));
+            for (int i = 23; i < n - 1; i++) {
+                if (t.charAt(i) < '0' || t.charAt(i) > '9') {
+                    return Long.MIN_VALUE;
+                }
+            }
+            if (frac < 0) {
+                return Long.MIN_VALUE;
+            }
+            for (int k = n - 21; k < 3; k++) {
+                frac *= 10;
+            }
+            millis = frac;
+        }
+        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
+    }
+
+    private static int digits(String t, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
     private static void putIfPresent(Map<String, String> h, String name, String value) {
         if (value != null) {
             h.put(name, value);
@@ -260,8 +316,12 @@ public final class VectorCodec<T extends QuorumEvent> {
         if (t == null) {
             return 0;
         }
+        long fast = utcMillis(t);
+        if (fast != Long.MIN_VALUE) {
+            return fast;
+        }
         try {
-            return Instant.parse(t).toEpochMilli();
+            return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new InvalidEventException(RejectReason.INVALID_VALUE, "header " + VectorHeaders.TIME + " is '" + t
                     + "', not an RFC 3339 time");

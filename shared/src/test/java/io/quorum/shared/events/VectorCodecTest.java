@@ -174,6 +174,24 @@ class VectorCodecTest {
     }
 
     @Test
+    void ceTimeIsReadInEveryRfc3339FormTheFastPathAgreesWithJavaTime() throws Exception {
+        for (String t : new String[] {"2025-11-24T16:00:00Z", "2025-11-24T16:00:00.1Z", "2025-11-24T16:00:00.12Z",
+                "2025-11-24T16:00:00.123Z", "2025-11-24T16:00:00.123456789Z", "1970-01-01T00:00:00Z",
+                "2024-02-29T23:59:59.999Z", "1969-12-31T23:59:59.5Z"}) {
+            assertThat(VectorCodec.utcMillis(t)).as(t).isEqualTo(java.time.Instant.parse(t).toEpochMilli());
+        }
+        for (String t : new String[] {"2025-02-29T00:00:00Z", "2025-13-01T00:00:00Z", "2025-11-24T24:00:00Z",
+                "2025-11-24T16:00:00.Z", "2025-11-24T16:00:00+01:00", "2025-11-24 16:00:00Z", "2025-11-24T16:00:0xZ"}) {
+            assertThat(VectorCodec.utcMillis(t)).as(t).isEqualTo(Long.MIN_VALUE);
+        }
+        VectorCodec.Encoded e = pairs.encode(pair(false), ContentMode.BINARY, "s");
+        // an offset other than Z takes the general parser
+        assertThat(pairs.decode(e.value(), headers(e, "ce_time", "2025-11-24T17:00:00.5+01:00")).embeddedAt())
+                .isEqualTo(java.time.Instant.parse("2025-11-24T16:00:00.5Z").toEpochMilli());
+        assertThat(refusal(e.value(), headers(e, "ce_time", "2025-02-29T00:00:00Z"))).isEqualTo(RejectReason.INVALID_VALUE);
+    }
+
+    @Test
     void contentModeParsesConfigValues() {
         assertThat(ContentMode.parse("Binary")).isEqualTo(ContentMode.BINARY);
         assertThat(ContentMode.parse("json")).isEqualTo(ContentMode.JSON);

@@ -234,9 +234,13 @@ final class BenchPairs implements Callable<Integer> {
         r.put("loadAverageBefore", loadAverage());
         warmUp(flow, in, scored, "warm-" + id + "-", p, 0);
         ServiceMetrics before = ServiceMetrics.read(svc);
+        double gc0 = CpuMeter.gcCpuSeconds(svc.handle());
+        double jit0 = CpuMeter.compilerCpuSeconds(svc.handle());
         CpuMeter cpu = CpuMeter.start(svc.handle());
         Flow.Result e2e = flow.run(in, scored, "e2e-" + id + "-", p.values(), p.headers(), 0, Duration.ofSeconds(600));
         Map<String, Object> e2eCpu = cpu.perRecord(e2e.records());
+        double gc = CpuMeter.gcCpuSeconds(svc.handle()) - gc0;
+        double jit = CpuMeter.compilerCpuSeconds(svc.handle()) - jit0;
         ServiceMetrics after = ServiceMetrics.read(svc);
         log("%s end to end (batched): %.0f records/s, %s", id, e2e.perSecond(), e2eCpu);
         Map<String, Object> e2eOut = new LinkedHashMap<>();
@@ -247,6 +251,11 @@ final class BenchPairs implements Callable<Integer> {
         e2eOut.putAll(e2eCpu);
         e2eOut.put("serviceInferenceMicrosPerRecord", round(after.delta(before, "quorum_inference_seconds_sum") * 1e6 / e2e.records()));
         e2eOut.put("meanBatch", round(after.mean(before, "quorum_batch_size_records")));
+        // the service's CPU that is neither inference nor record handling: its garbage collector and JIT compilers
+        if (gc0 >= 0) {
+            e2eOut.put("serviceGcCpuMicrosPerRecord", round(gc * 1e6 / e2e.records()));
+            e2eOut.put("serviceJitCpuMicrosPerRecord", round(jit * 1e6 / e2e.records()));
+        }
         r.put("endToEnd", e2eOut);
         if (e2eCpu.get("serviceCpuMicrosPerRecord") instanceof Double svcMicros) {
             r.put("serviceCpuOverInProcessInferenceCpu", round3(svcMicros / ortCpuPerPair));
@@ -255,12 +264,20 @@ final class BenchPairs implements Callable<Integer> {
         double rate = e2e.perSecond() / 2;
         int n = (int) Math.min(p.values().size(), Math.max(1000, rate * latencySeconds));
         before = ServiceMetrics.read(svc);
+        CpuMeter pacedCpu = CpuMeter.start(svc.handle());
+        long pacedStart = System.nanoTime();
         Flow.Result paced = flow.run(in, scored, "lat-" + id + "-", p.values().subList(0, n),
                 p.headers() == null ? null : p.headers().subList(0, n), rate, Duration.ofSeconds(600));
         after = ServiceMetrics.read(svc);
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("ratePerSecond", round(rate));
         latency.putAll(Latencies.summary(paced.latenciesNanos()));
+        // how busy the shared cores were meanwhile (every process, this benchmark's and others'): waits grow with it
+        if (pacedCpu.perRecord(n).get("machineCpuMicrosPerRecord") instanceof Double machineMicros) {
+            double wall = (System.nanoTime() - pacedStart) / 1e9;
+            latency.put("machineBusyShare", round3(machineMicros * n / 1e6 / (wall * Runtime.getRuntime().availableProcessors())));
+        }
+        latency.put("loadAverageAfter", loadAverage());
         // where a record's time goes, from the service's histograms over the paced run (means per batch, in ms)
         Map<String, Object> stages = new LinkedHashMap<>();
         stages.put("meanBatch", round(after.mean(before, "quorum_batch_size_records")));

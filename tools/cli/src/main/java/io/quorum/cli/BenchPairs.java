@@ -140,7 +140,7 @@ final class BenchPairs implements Callable<Integer> {
             try {
                 Flow flow = new Flow(clients);
                 Payloads json = Payloads.of(ContentMode.JSON, records, dim, embedder);
-                warmUp(flow, raw, raw, "warm-", json, 0);
+                warmUp(flow, raw, raw, "warm-", json, 0, null);
                 CpuMeter rawCpu = CpuMeter.start(null);
                 Flow.Result rawResult = flow.run(raw, raw, "raw-", json.values(), null, 0, Duration.ofSeconds(600));
                 Map<String, Object> rawOut = new LinkedHashMap<>(Map.of("records", rawResult.records(),
@@ -171,7 +171,7 @@ final class BenchPairs implements Callable<Integer> {
                     Payloads part = Payloads.of(modes.get(0), Math.min(perRecordRecords, records), dim, embedder);
                     try (ServiceProcess svc = ServiceProcess.start(serviceJar, serviceJvmArgs, perRecordProps,
                             runtime.resolve("logs/bench-pair-scoring-per-record.log"), Duration.ofSeconds(120))) {
-                        warmUp(flow, in1, scored1, "warm1-", part, 5000);
+                        warmUp(flow, in1, scored1, "warm1-", part, 5000, null);
                         single = flow.run(in1, scored1, "one-", part.values(), part.headers(), 0, Duration.ofSeconds(600));
                         log("per-record service path: %.0f records/s", single.perSecond());
                     }
@@ -232,7 +232,7 @@ final class BenchPairs implements Callable<Integer> {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("recordBytes", p.meanBytes());
         r.put("loadAverageBefore", loadAverage());
-        warmUp(flow, in, scored, "warm-" + id + "-", p, 0);
+        warmUp(flow, in, scored, "warm-" + id + "-", p, 0, svc.handle());
         ServiceMetrics before = ServiceMetrics.read(svc);
         double gc0 = CpuMeter.gcCpuSeconds(svc.handle());
         double jit0 = CpuMeter.compilerCpuSeconds(svc.handle());
@@ -408,19 +408,25 @@ final class BenchPairs implements Callable<Integer> {
     }
 
     /**
-     * Runs unmeasured flows until throughput is stable (two runs within 10%, at most 8): the JIT compilers of the
-     * JVMs involved otherwise take a large share of two cores during the first seconds.
+     * Runs unmeasured flows until throughput is stable (two runs within 10%) and, given the service's process, its JIT
+     * compilers are quiet (under 3% of a core during a round); at most 12 rounds. The JIT compilers of a fresh JVM
+     * otherwise take a large share of two cores, and their CPU would count as the service's cost per record.
      *
      * @param limit records per round (0: up to 40,000)
+     * @param jvm   the service under test, or null
      */
-    private static void warmUp(Flow flow, String in, String out, String prefix, Payloads payloads, int limit) throws Exception {
+    private static void warmUp(Flow flow, String in, String out, String prefix, Payloads payloads, int limit,
+                               ProcessHandle jvm) throws Exception {
         Payloads part = payloads.head(Math.min(limit > 0 ? limit : 40_000, payloads.values().size()));
         double previous = 0;
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 12; i++) {
+            double jit0 = jvm == null ? -1 : CpuMeter.compilerCpuSeconds(jvm);
+            long t0 = System.nanoTime();
             double rate = flow.run(in, out, prefix + i + "-", part.values(), part.headers(), 0, Duration.ofSeconds(300))
                     .perSecond();
-            log("  warm-up %d: %.0f records/s", i, rate);
-            if (previous > 0 && Math.abs(rate - previous) / previous < 0.10) {
+            double jitShare = jit0 < 0 ? 0 : (CpuMeter.compilerCpuSeconds(jvm) - jit0) / ((System.nanoTime() - t0) / 1e9);
+            log("  warm-up %d: %.0f records/s (service JIT %.0f%% of a core)", i, rate, jitShare * 100);
+            if (jitShare < 0.03 && previous > 0 && Math.abs(rate - previous) / previous < 0.10) {
                 return;
             }
             previous = rate;

@@ -45,6 +45,14 @@ public interface EmbeddingConfig {
     @WithDefault("true")
     boolean pairFeatures();
 
+    /**
+     * How {@code QuestionEmbedded} and {@code PairEmbedded} records are written: {@code json} (the compatible default;
+     * every consumer reads it) or {@code binary} (raw little-endian float32 in the value, the other fields in
+     * CloudEvents {@code ce_*} and {@code quorum_*} headers: smaller and cheaper to decode). Consumers read both.
+     */
+    @WithDefault("json")
+    String contentMode();
+
     /** Texts per inference call (larger batches are split). */
     @WithDefault("64")
     int inferenceBatch();

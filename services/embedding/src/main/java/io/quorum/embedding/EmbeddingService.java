@@ -74,9 +74,9 @@ public class EmbeddingService {
         questionMetrics = new BatchMetrics(meters, Topics.QUESTIONS, config.questionsEmbedder());
         pairMetrics = new BatchMetrics(meters, Topics.PAIRS, config.pairsEmbedder());
         logic = new TextEmbedding(config.maxTextChars(), config.inferenceBatch(), config.questionsOutputTopic(),
-                config.pairsOutputTopic(), config.pairFeatures());
-        LOG.infof("embedding: questions with %s, pairs with %s, also serving %s", config.questionsEmbedder(),
-                config.pairsEmbedder(), names);
+                config.pairsOutputTopic(), config.pairFeatures(), io.quorum.shared.events.ContentMode.parse(config.contentMode()));
+        LOG.infof("embedding: questions with %s, pairs with %s, also serving %s; vectors written as %s", config.questionsEmbedder(),
+                config.pairsEmbedder(), names, config.contentMode());
     }
 
     private LoadedEmbedder load(io.quorum.shared.events.ModelPublished meta, java.nio.file.Path dir) throws ModelRejectedException {

@@ -1,5 +1,6 @@
 package io.quorum.embedding;
 
+import io.quorum.shared.events.ContentMode;
 import io.quorum.shared.events.EventCodec;
 import io.quorum.shared.events.FloatVector;
 import io.quorum.shared.events.InvalidEventException;
@@ -8,7 +9,7 @@ import io.quorum.shared.events.PairSubmitted;
 import io.quorum.shared.events.QuestionEmbedded;
 import io.quorum.shared.events.QuestionPosted;
 import io.quorum.shared.events.RejectReason;
-import io.quorum.shared.json.Json;
+import io.quorum.shared.events.VectorCodec;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.kafka.InRecord;
@@ -34,19 +35,30 @@ final class TextEmbedding {
     private static final Logger LOG = Logger.getLogger(TextEmbedding.class);
     private static final EventCodec<QuestionPosted> QUESTIONS = EventCodec.of(QuestionPosted.class, QuestionPosted.SCHEMA_VERSION);
     private static final EventCodec<PairSubmitted> PAIRS = EventCodec.of(PairSubmitted.class, PairSubmitted.SCHEMA_VERSION);
+    private static final VectorCodec<QuestionEmbedded> QUESTIONS_OUT = VectorCodec.questions();
+    private static final VectorCodec<PairEmbedded> PAIRS_OUT = VectorCodec.pairs();
+    /** {@code ce_source} of the binary-mode records this service writes. */
+    static final String SOURCE = "/quorum/embedding";
 
     private final int maxChars;
     private final int chunk;
     private final String questionsOut;
     private final String pairsOut;
     private final boolean pairFeatures;
+    private final ContentMode mode;
 
-    TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut, boolean pairFeatures) {
+    /** @param mode how the vectors are written: JSON, or raw float32 with CloudEvents headers */
+    TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut, boolean pairFeatures, ContentMode mode) {
+        this.mode = mode;
         this.maxChars = maxChars;
         this.chunk = chunk;
         this.questionsOut = questionsOut;
         this.pairsOut = pairsOut;
         this.pairFeatures = pairFeatures;
+    }
+
+    TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut, boolean pairFeatures) {
+        this(maxChars, chunk, questionsOut, pairsOut, pairFeatures, ContentMode.JSON);
     }
 
     TextEmbedding(int maxChars, int chunk, String questionsOut, String pairsOut) {
@@ -66,7 +78,8 @@ final class TextEmbedding {
             QuestionPosted q = (QuestionPosted) item.event();
             QuestionEmbedded out = new QuestionEmbedded(QuestionEmbedded.SCHEMA_VERSION, q.questionId(), q.text(),
                     FloatVector.wrap(vectors.get(0)), e.name(), e.version(), System.currentTimeMillis());
-            return OutRecord.of(questionsOut, q.questionId(), Json.toBytes(out));
+            VectorCodec.Encoded enc = QUESTIONS_OUT.encode(out, mode, SOURCE);
+            return new OutRecord(questionsOut, q.questionId(), enc.value(), enc.headers());
         });
     }
 
@@ -84,7 +97,8 @@ final class TextEmbedding {
                     FloatVector.wrap(vectors.get(0)), FloatVector.wrap(vectors.get(1)), e.name(), e.version(),
                     System.currentTimeMillis(), features ? FloatVector.wrap(vectors.get(2)) : null,
                     features ? PairAlignment.FEATURE_SET : null);
-            return OutRecord.of(pairsOut, r(item).key() != null ? r(item).key() : p.pairId(), Json.toBytes(out));
+            VectorCodec.Encoded enc = PAIRS_OUT.encode(out, mode, SOURCE);
+            return new OutRecord(pairsOut, r(item).key() != null ? r(item).key() : p.pairId(), enc.value(), enc.headers());
         });
     }
 

@@ -69,6 +69,38 @@ class TextEmbeddingTest {
     }
 
     @Test
+    void binaryContentModeWritesTheSameVectorsAsRawFloat32WithHeaders() throws Exception {
+        try (LoadedEmbedder e = glove()) {
+            TextEmbedding json = new TextEmbedding(50, 2, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED, true,
+                    io.quorum.shared.events.ContentMode.JSON);
+            TextEmbedding binary = new TextEmbedding(50, 2, Topics.QUESTIONS_EMBEDDED, Topics.PAIRS_EMBEDDED, true,
+                    io.quorum.shared.events.ContentMode.BINARY);
+            List<InRecord> pairs = List.of(rec(Topics.PAIRS, 0, "p0", Json.toBytes(PairSubmitted.of("p0", "how do I learn", "the city"))));
+            List<InRecord> questions = List.of(rec(Topics.QUESTIONS, 0, "q0",
+                    Json.toBytes(new QuestionPosted(1, "q0", "people of the city", null, 0))));
+            java.util.function.Function<String, LoadedEmbedder> lookup = name -> e;
+            var pj = json.pairs(pairs, "tfidf-w2v", lookup).outputs().get(0);
+            var pb = binary.pairs(pairs, "tfidf-w2v", lookup).outputs().get(0);
+            assertThat(pj.headers()).containsEntry("content-type", "application/json");
+            assertThat(pb.headers()).containsEntry("content-type", "application/vnd.quorum.float32le")
+                    .containsEntry("ce_id", "p0").containsEntry("ce_source", "/quorum/embedding")
+                    .containsEntry("quorum_dim", "50").containsEntry("quorum_embedder", "tfidf-w2v");
+            assertThat(pb.value()).hasSize(2 * 50 * 4);
+            var codec = io.quorum.shared.events.VectorCodec.pairs();
+            PairEmbedded fromJson = codec.decode(pj.value(), pj.headers());
+            PairEmbedded fromBinary = codec.decode(pb.value(), pb.headers());
+            assertThat(fromBinary.left()).isEqualTo(fromJson.left());
+            assertThat(fromBinary.right()).isEqualTo(fromJson.right());
+            assertThat(fromBinary.embedderVersion()).isEqualTo(3);
+            var qb = binary.questions(questions, "tfidf-w2v", lookup).outputs().get(0);
+            QuestionEmbedded q = io.quorum.shared.events.VectorCodec.questions().decode(qb.value(), qb.headers());
+            assertThat(q.text()).isEqualTo("people of the city");
+            assertThat(q.vector().dim()).isEqualTo(50);
+            assertThat(qb.headers()).containsEntry("ce_type", "io.quorum.question.embedded");
+        }
+    }
+
+    @Test
     void miniLmPairsCarryTheirAlignmentFeatures(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         var minilm = io.quorum.text.MiniLmEmbedder.load("minilm",
                 io.quorum.text.Embedders.Bundled.MINILM.extractTo(dir), InferenceOptions.cpu(2));

@@ -1,11 +1,11 @@
 package io.quorum.pairscoring;
 
 import ai.onnxruntime.OrtException;
-import io.quorum.shared.events.EventCodec;
 import io.quorum.shared.events.InvalidEventException;
 import io.quorum.shared.events.PairEmbedded;
 import io.quorum.shared.events.PairScored;
 import io.quorum.shared.events.RejectReason;
+import io.quorum.shared.events.VectorCodec;
 import io.quorum.shared.inference.FloatTensor;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.BatchMetrics;
@@ -23,7 +23,7 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * Scores one batch of {@code PairEmbedded} records: decode and validate every record, run one inference per model
+ * Scores one batch of {@code PairEmbedded} records: decode (JSON or binary content mode, per record) and validate every record, run one inference per model
  * for its valid pairs, and answer each record with a {@code PairScored} or a dead letter, in input order. Pairs that
  * carry interaction features of the set the serving pair-aligner was trained on are scored by it; the others (and
  * all pairs while no aligner serves) by the Siamese pair scorer. Plain logic, tested without Quarkus.
@@ -31,7 +31,8 @@ import org.jboss.logging.Logger;
 final class PairScorer {
 
     private static final Logger LOG = Logger.getLogger(PairScorer.class);
-    private static final EventCodec<PairEmbedded> CODEC = EventCodec.of(PairEmbedded.class, PairEmbedded.SCHEMA_VERSION);
+    /** JSON and binary content mode, told apart per record by its headers. */
+    private static final VectorCodec<PairEmbedded> CODEC = VectorCodec.pairs();
 
     private record Valid(InRecord record, PairEmbedded pair, boolean aligned) {
     }
@@ -64,7 +65,7 @@ final class PairScorer {
         for (int i = 0; i < records.size(); i++) {
             InRecord r = records.get(i);
             try {
-                PairEmbedded p = CODEC.decode(r.value());
+                PairEmbedded p = CODEC.decode(r.value(), r.headers());
                 Valid v;
                 if (aligner != null && p.features() != null && aligner.accepts(p.featureSet(), p.embedder())) {
                     validateFeatures(p, aligner);

@@ -128,6 +128,8 @@ public class PairScoringService {
      * yet) and sends the results; the future completes when every output and dead letter is acknowledged.
      */
     CompletableFuture<Void> process(List<InRecord> records) {
+        long oldest = oldestTimestamp(records);
+        metrics.started(oldest);
         ModelManager.Lease<ScoringModel> lease = awaitModel();
         ModelManager.Lease<AlignerModel> aligned = aligner == null ? null : aligner.acquire();
         BatchResult result;
@@ -139,8 +141,22 @@ public class PairScoringService {
                 aligned.close();
             }
         }
-        metrics.result(result, records.isEmpty() ? 0 : records.get(0).timestamp());
-        return output.send(result);
+        metrics.result(result, oldest);
+        long sent = System.nanoTime();
+        CompletableFuture<Void> acked = output.send(result);
+        acked.thenRun(() -> metrics.acknowledged(System.nanoTime() - sent));
+        return acked;
+    }
+
+    /** The oldest timestamp of a batch (a poll spans partitions, so not necessarily the first record's), 0 if none. */
+    private static long oldestTimestamp(List<InRecord> records) {
+        long oldest = Long.MAX_VALUE;
+        for (InRecord r : records) {
+            if (r.timestamp() > 0) {
+                oldest = Math.min(oldest, r.timestamp());
+            }
+        }
+        return oldest == Long.MAX_VALUE ? 0 : oldest;
     }
 
     private ModelManager.Lease<ScoringModel> awaitModel() {

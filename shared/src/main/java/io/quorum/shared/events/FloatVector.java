@@ -46,6 +46,11 @@ public final class FloatVector {
         return values[i];
     }
 
+    /** The values themselves, not a copy: for codecs of this package, which only read them. */
+    float[] values() {
+        return values;
+    }
+
     /** A copy of the values. */
     public float[] toArray() {
         return values.clone();

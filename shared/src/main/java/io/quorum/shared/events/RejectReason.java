@@ -7,7 +7,14 @@ package io.quorum.shared.events;
 public enum RejectReason {
     /** The value is not parseable JSON (or not valid UTF-8 JSON). */
     MALFORMED_JSON,
-    /** A required field is missing or null. */
+    /**
+     * A binary-content-mode value ({@code application/vnd.quorum.float32le}) whose byte length does not match the
+     * vector dimensions its headers declare, or that is empty.
+     */
+    MALFORMED_BINARY,
+    /** The record's {@code content-type} header names a media type this topic does not carry. */
+    UNSUPPORTED_CONTENT_TYPE,
+    /** A required field (or, in binary content mode, a required header) is missing or null. */
     MISSING_FIELD,
     /** The record's schemaVersion is newer than this service understands. */
     UNSUPPORTED_SCHEMA,

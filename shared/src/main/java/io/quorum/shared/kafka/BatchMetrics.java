@@ -23,6 +23,8 @@ public final class BatchMetrics {
     private final DistributionSummary batchSize;
     private final Map<Integer, Timer> inference = new ConcurrentHashMap<>();
     private final Timer endToEnd;
+    private volatile Timer wait;
+    private volatile Timer ack;
 
     public BatchMetrics(MeterRegistry registry, String topic, String model) {
         this.registry = registry;
@@ -74,6 +76,35 @@ public final class BatchMetrics {
                 endToEnd.record(lag, TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /**
+     * A batch starts processing: records how long its oldest record waited since it was produced
+     * ({@link Metrics#BATCH_WAIT}).
+     */
+    public void started(long oldestInputTimestamp) {
+        if (oldestInputTimestamp <= 0) {
+            return;
+        }
+        long waited = System.currentTimeMillis() - oldestInputTimestamp;
+        if (waited >= 0) {
+            if (wait == null) {
+                wait = Timer.builder(Metrics.BATCH_WAIT).tag(Metrics.TAG_TOPIC, topic)
+                        .description("Oldest input record's timestamp to the start of its batch's processing")
+                        .publishPercentileHistogram().register(registry);
+            }
+            wait.record(waited, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A batch's outputs were all acknowledged {@code nanos} after they were sent ({@link Metrics#OUTPUT_ACK}). */
+    public void acknowledged(long nanos) {
+        if (ack == null) {
+            ack = Timer.builder(Metrics.OUTPUT_ACK).tag(Metrics.TAG_TOPIC, topic)
+                    .description("Outputs of a batch sent to all acknowledged by the broker")
+                    .publishPercentileHistogram().register(registry);
+        }
+        ack.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Dead letters counted so far for {@code reason}. */

@@ -49,6 +49,18 @@ public final class Metrics {
     /** Prometheus: {@code quorum_end_to_end_seconds} (histogram). Tags: topic. Input record timestamp to output send. */
     public static final String END_TO_END = "quorum.end.to.end";
 
+    /**
+     * Prometheus: {@code quorum_batch_wait_seconds} (histogram). Tags: topic. The oldest input record's timestamp to the
+     * start of its batch's processing: producer linger, broker, fetch and the connector's queue (a latency stage).
+     */
+    public static final String BATCH_WAIT = "quorum.batch.wait";
+
+    /**
+     * Prometheus: {@code quorum_output_ack_seconds} (histogram). Tags: topic. A batch's outputs and dead letters handed
+     * to the producer until the broker acknowledged all of them (a latency stage; offsets commit after it).
+     */
+    public static final String OUTPUT_ACK = "quorum.output.ack";
+
     /** Prometheus: {@code quorum_embedder_tokens_total}. Tags: embedder. Tokens embedded (served versions summed). */
     public static final String EMBEDDER_TOKENS = "quorum.embedder.tokens";
 

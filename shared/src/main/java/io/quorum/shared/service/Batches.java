@@ -28,7 +28,7 @@ public final class Batches {
     }
 
     /** The record's headers as UTF-8 text (the last value of a repeated key; a null value is skipped). */
-    static java.util.Map<String, String> headers(ConsumerRecord<String, byte[]> r) {
+    public static java.util.Map<String, String> headers(ConsumerRecord<String, byte[]> r) {
         if (r.headers() == null) {
             return java.util.Map.of();
         }

@@ -56,6 +56,12 @@ final class BenchEmbedding implements Callable<Integer> {
     @Option(names = "--data", description = "text source (QQP/MRPC file); default the MRPC training split in QUORUM_DATA_DIR")
     Path data;
 
+    @Option(names = "--rounds", defaultValue = "4", description = "interleaved in-process / service rounds over the sentences")
+    int rounds;
+
+    @Option(names = "--content-mode", defaultValue = "json", description = "how the service writes its vectors: json or binary")
+    String contentMode;
+
     @Option(names = "--service-jar", defaultValue = "services/embedding/target/quarkus-app/quarkus-run.jar")
     Path serviceJar;
 
@@ -84,6 +90,8 @@ final class BenchEmbedding implements Callable<Integer> {
         out.put("threads", threads);
         out.put("spinWait", spinWait);
         out.put("texts", io.quorum.shared.data.DataDir.describe(file));
+        out.put("contentMode", contentMode);
+        out.put("loadAverageAtStart", BenchPairs.loadAverage());
         List<String> topics = new ArrayList<>();
         try (TopicAdmin admin = connection.clients().topicAdmin()) {
             for (String name : List.of("minilm", "minilm-q")) {
@@ -94,60 +102,98 @@ final class BenchEmbedding implements Callable<Integer> {
                 // in process before and after the service run: the mean brackets any drift of a shared machine
                 InferenceOptions ort = new InferenceOptions(DevicePolicy.CPU, threads, 1, 0, spinWait);
                 Path modelDir = models.fetch(meta);
-                double before = inProcess(meta, modelDir, ort, texts);
-                System.err.printf("[bench] %s in process: %.1f sentences/s%n", name, before);
+                Embedder local = Embedders.load(meta, modelDir, ort);
+                double before;
+                double after;
+                double inRounds = 0;
+                double svcRounds = 0;
+                List<Double> roundRatios = new ArrayList<>();
+                try {
+                    before = inProcess(meta.name(), local, texts);
+                    System.err.printf("[bench] %s in process: %.1f sentences/s%n", name, before);
 
-                String in = Topics.BENCH_PREFIX + run + "." + name + ".questions";
-                String outTopic = Topics.BENCH_PREFIX + run + "." + name + ".questions.embedded";
-                String unusedPairs = Topics.BENCH_PREFIX + run + "." + name + ".pairs";
-                List<String> mine = List.of(in, outTopic, unusedPairs, Topics.dlq(in), Topics.dlq(unusedPairs));
-                topics.addAll(mine);
-                admin.ensure(mine.stream().map(t -> new TopicSpec(t, 3, false, false, 3_600_000L)).toList());
-                Map<String, String> props = new LinkedHashMap<>();
-                props.putAll(connection.serviceProperties());
-                props.put("mp.messaging.incoming.questions-in.topic", in);
-                props.put("mp.messaging.incoming.questions-in.group.id", "bench-" + run + "-" + name);
-                props.put("mp.messaging.incoming.pairs-in.topic", unusedPairs);
-                props.put("mp.messaging.incoming.pairs-in.group.id", "bench-" + run + "-" + name + "-pairs");
-                props.put("quorum.embedding.questions-embedder", name);
-                props.put("quorum.embedding.pairs-embedder", name);
-                props.put("quorum.embedding.extra-embedders", "");
-                props.put("quorum.embedding.questions-output-topic", outTopic);
-                props.put("quorum.embedding.follow", "version:" + meta.version());
-                props.put("quorum.inference.intra-op-threads", Integer.toString(threads));
-                props.put("quorum.inference.spin-wait", Boolean.toString(spinWait));
-                props.put("quorum.models.store-dir", connection.store().root().toString());
-                props.put("quorum.models.cache-dir", runtime.resolve("cache/bench").toAbsolutePath().toString());
-                Flow flow = new Flow(connection.clients());
-                double viaService;
-                try (ServiceProcess svc = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
-                        runtime.resolve("logs/bench-embedding-" + name + ".log"), Duration.ofSeconds(180))) {
-                    List<String> warm = texts.subList(0, Math.min(300, texts.size()));
-                    int[] round = {0};
-                    warmUp(name + " service", svc.handle(), () -> {
-                        String prefix = "warm" + round[0]++ + "-";
-                        return flow.run(in, outTopic, prefix, payloads(prefix, warm), 0, Duration.ofSeconds(600)).perSecond();
-                    });
-                    double inferBefore = svc.metricSum("quorum_inference_seconds_sum");
-                    double batchesBefore = svc.metricSum("quorum_inference_seconds_count");
-                    Flow.Result res = flow.run(in, outTopic, "s-", payloads("s-", texts), 0, Duration.ofSeconds(1200));
-                    viaService = res.perSecond();
-                    // where the service's wall time went: inside inference calls, or between them
-                    double batches = svc.metricSum("quorum_inference_seconds_count") - batchesBefore;
-                    r.put("serviceInferenceShareOfWallTime",
-                            Math.round((svc.metricSum("quorum_inference_seconds_sum") - inferBefore) / res.seconds() * 1000) / 1000.0);
-                    r.put("serviceMeanBatch", batches > 0 ? round(res.records() / batches) : 0);
+                    String in = Topics.BENCH_PREFIX + run + "." + name + ".questions";
+                    String outTopic = Topics.BENCH_PREFIX + run + "." + name + ".questions.embedded";
+                    String unusedPairs = Topics.BENCH_PREFIX + run + "." + name + ".pairs";
+                    List<String> mine = List.of(in, outTopic, unusedPairs, Topics.dlq(in), Topics.dlq(unusedPairs));
+                    topics.addAll(mine);
+                    admin.ensure(mine.stream().map(t -> new TopicSpec(t, 3, false, false, 3_600_000L)).toList());
+                    Map<String, String> props = new LinkedHashMap<>();
+                    props.putAll(connection.serviceProperties());
+                    props.put("mp.messaging.incoming.questions-in.topic", in);
+                    props.put("mp.messaging.incoming.questions-in.group.id", "bench-" + run + "-" + name);
+                    props.put("mp.messaging.incoming.pairs-in.topic", unusedPairs);
+                    props.put("mp.messaging.incoming.pairs-in.group.id", "bench-" + run + "-" + name + "-pairs");
+                    props.put("quorum.embedding.questions-embedder", name);
+                    props.put("quorum.embedding.pairs-embedder", name);
+                    props.put("quorum.embedding.extra-embedders", "");
+                    props.put("quorum.embedding.questions-output-topic", outTopic);
+                    props.put("quorum.embedding.follow", "version:" + meta.version());
+                    props.put("quorum.embedding.content-mode", contentMode);
+                    props.put("quorum.inference.intra-op-threads", Integer.toString(threads));
+                    props.put("quorum.inference.spin-wait", Boolean.toString(spinWait));
+                    props.put("quorum.models.store-dir", connection.store().root().toString());
+                    props.put("quorum.models.cache-dir", runtime.resolve("cache/bench").toAbsolutePath().toString());
+                    Flow flow = new Flow(connection.clients());
+                    double viaService;
+                    try (ServiceProcess svc = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
+                            runtime.resolve("logs/bench-embedding-" + name + ".log"), Duration.ofSeconds(180))) {
+                        List<String> warm = texts.subList(0, Math.min(300, texts.size()));
+                        int[] round = {0};
+                        warmUp(name + " service", svc.handle(), () -> {
+                            String prefix = "warm" + round[0]++ + "-";
+                            return flow.run(in, outTopic, prefix, payloads(prefix, warm), 0, Duration.ofSeconds(600)).perSecond();
+                        });
+                        double inferBefore = svc.metricSum("quorum_inference_seconds_sum");
+                        double batchesBefore = svc.metricSum("quorum_inference_seconds_count");
+                        Flow.Result res = flow.run(in, outTopic, "s-", payloads("s-", texts), 0, Duration.ofSeconds(1200));
+                        viaService = res.perSecond();
+                        // where the service's wall time went: inside inference calls, or between them
+                        double batches = svc.metricSum("quorum_inference_seconds_count") - batchesBefore;
+                        r.put("serviceInferenceShareOfWallTime",
+                                Math.round((svc.metricSum("quorum_inference_seconds_sum") - inferBefore) / res.seconds() * 1000) / 1000.0);
+                        r.put("serviceMeanBatch", batches > 0 ? round(res.records() / batches) : 0);
+                        // interleaved rounds: in process, then the service, on the same texts, one after the other, so
+                        // both see the same background load on a shared machine (a drift between the bracketing
+                        // in-process runs and the service run otherwise moves the ratio by +-20%)
+                        int per = texts.size() / rounds;
+                        double inSeconds = 0;
+                        double svcSeconds = 0;
+                        for (int k = 0; k < rounds; k++) {
+                            List<String> part = texts.subList(k * per, (k + 1) * per);
+                            long t0 = System.nanoTime();
+                            embedAll(local, part);
+                            double inS = (System.nanoTime() - t0) / 1e9;
+                            String prefix = "r" + k + "-";
+                            Flow.Result rr = flow.run(in, outTopic, prefix, payloads(prefix, part), 0, Duration.ofSeconds(600));
+                            inSeconds += inS;
+                            svcSeconds += rr.seconds();
+                            roundRatios.add(Math.round(inS / rr.seconds() * 1000) / 1000.0);
+                        }
+                        inRounds = rounds * per / inSeconds;
+                        svcRounds = rounds * per / svcSeconds;
+                    }
+                    after = inProcess(meta.name(), local, texts);
+                    System.err.printf("[bench] %s in process again: %.1f sentences/s%n", name, after);
+                    double inProcess = (before + after) / 2;
+                    r.put("inProcessSentencesPerSecond", round(inProcess));
+                    r.put("inProcessBeforeAndAfter", List.of(round(before), round(after)));
+                    r.put("serviceSentencesPerSecond", round(viaService));
+                    r.put("serviceOverInProcess", Math.round(viaService / inProcess * 1000) / 1000.0);
+                    Map<String, Object> paired = new LinkedHashMap<>();
+                    paired.put("rounds", rounds);
+                    paired.put("inProcessSentencesPerSecond", round(inRounds));
+                    paired.put("serviceSentencesPerSecond", round(svcRounds));
+                    paired.put("serviceOverInProcess", Math.round(svcRounds / inRounds * 1000) / 1000.0);
+                    paired.put("perRound", roundRatios);
+                    r.put("interleaved", paired);
+                    r.put("target>=0.8", viaService / inProcess >= 0.8);
+                    r.put("interleavedTarget>=0.8", svcRounds / inRounds >= 0.8);
+                    System.err.printf("[bench] %s through the service: %.1f sentences/s (%.2f x); interleaved %.2f x %s%n",
+                            name, viaService, viaService / inProcess, svcRounds / inRounds, roundRatios);
+                } finally {
+                    local.close();
                 }
-                double after = inProcess(meta, modelDir, ort, texts);
-                System.err.printf("[bench] %s in process again: %.1f sentences/s%n", name, after);
-                double inProcess = (before + after) / 2;
-                r.put("inProcessSentencesPerSecond", round(inProcess));
-                r.put("inProcessBeforeAndAfter", List.of(round(before), round(after)));
-                r.put("serviceSentencesPerSecond", round(viaService));
-                r.put("serviceOverInProcess", Math.round(viaService / inProcess * 1000) / 1000.0);
-                r.put("target>=0.8", viaService / inProcess >= 0.8);
-                System.err.printf("[bench] %s through the service: %.1f sentences/s (%.2f x)%n", name, viaService,
-                        viaService / inProcess);
                 out.put(name.equals("minilm") ? "fp32" : "int8", r);
             }
         } finally {
@@ -155,6 +201,7 @@ final class BenchEmbedding implements Callable<Integer> {
                 admin.admin().deleteTopics(topics);
             }
         }
+        out.put("loadAverageAtEnd", BenchPairs.loadAverage());
         String json = Json.toPrettyString(out);
         Files.createDirectories(runtime.resolve("bench"));
         Files.writeString(runtime.resolve("bench").resolve("embedding-" + run + ".json"), json);
@@ -162,18 +209,16 @@ final class BenchEmbedding implements Callable<Integer> {
         return 0;
     }
 
-    private static double inProcess(ModelPublished meta, Path dir, InferenceOptions ort, List<String> texts) throws Exception {
-        try (Embedder e = Embedders.load(meta, dir, ort)) {
-            List<String> warm = texts.subList(0, Math.min(300, texts.size()));
-            warmUp(meta.name() + " in process", ProcessHandle.current(), () -> {
-                long t0 = System.nanoTime();
-                embedAll(e, warm);
-                return warm.size() / ((System.nanoTime() - t0) / 1e9);
-            });
+    private static double inProcess(String what, Embedder e, List<String> texts) throws Exception {
+        List<String> warm = texts.subList(0, Math.min(300, texts.size()));
+        warmUp(what + " in process", ProcessHandle.current(), () -> {
             long t0 = System.nanoTime();
-            embedAll(e, texts);
-            return texts.size() / ((System.nanoTime() - t0) / 1e9);
-        }
+            embedAll(e, warm);
+            return warm.size() / ((System.nanoTime() - t0) / 1e9);
+        });
+        long t0 = System.nanoTime();
+        embedAll(e, texts);
+        return texts.size() / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** Something that runs a measured round and returns its rate. */

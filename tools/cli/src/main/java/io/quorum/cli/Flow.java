@@ -48,6 +48,15 @@ final class Flow {
      */
     Result run(String in, String out, String prefix, List<byte[]> values, double ratePerSecond, Duration timeout)
             throws InterruptedException {
+        return run(in, out, prefix, values, null, ratePerSecond, timeout);
+    }
+
+    /**
+     * As {@link #run(String, String, String, List, double, Duration)}, each record with the headers of the same index
+     * in {@code headers} (null: none), e.g. binary-content-mode metadata.
+     */
+    Result run(String in, String out, String prefix, List<byte[]> values, List<Header[]> headers, double ratePerSecond,
+               Duration timeout) throws InterruptedException {
         int n = values.size();
         long[] sent = new long[n];
         long[] received = new long[n];
@@ -112,7 +121,8 @@ final class Flow {
                     }
                 }
                 sent[i] = System.nanoTime();
-                producer.send(new ProducerRecord<>(in, prefix + i, values.get(i)));
+                producer.send(new ProducerRecord<>(in, null, prefix + i, values.get(i),
+                        headers == null ? null : java.util.Arrays.asList(headers.get(i))));
             }
             producer.flush();
         }

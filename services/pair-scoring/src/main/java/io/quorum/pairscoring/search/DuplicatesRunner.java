@@ -6,15 +6,16 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quorum.shared.events.DuplicatesFound;
-import io.quorum.shared.events.EventCodec;
 import io.quorum.shared.events.InvalidEventException;
 import io.quorum.shared.events.QuestionEmbedded;
+import io.quorum.shared.events.VectorCodec;
 import io.quorum.shared.events.RejectReason;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.kafka.InRecord;
+import io.quorum.shared.service.Batches;
 import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.kafka.OutRecord;
@@ -64,7 +65,8 @@ public final class DuplicatesRunner implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DuplicatesRunner.class);
     /** Longest time between two checkpoints of a caught-up index while nothing arrives. */
     static final Duration CHECKPOINT_REFRESH = Duration.ofHours(1);
-    private static final EventCodec<QuestionEmbedded> CODEC = EventCodec.of(QuestionEmbedded.class, QuestionEmbedded.SCHEMA_VERSION);
+    /** JSON and binary content mode, told apart per record by its headers. */
+    private static final VectorCodec<QuestionEmbedded> CODEC = VectorCodec.questions();
 
     /** A leased scorer: released when the search of one record is done. */
     public interface LeasedScorer extends AutoCloseable {
@@ -361,7 +363,7 @@ public final class DuplicatesRunner implements AutoCloseable {
                     }
                 } else {
                     try {
-                        s.search.index(CODEC.decode(r.value()));
+                        s.search.index(CODEC.decode(r.value(), Batches.headers(r)));
                         indexed++;
                     } catch (InvalidEventException e) {
                         unreadable++; // dead-lettered when it was live
@@ -418,11 +420,12 @@ public final class DuplicatesRunner implements AutoCloseable {
             }
             return;
         }
-        InRecord in = new InRecord(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp());
+        InRecord in = new InRecord(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.timestamp(),
+                Batches.headers(r));
         BatchResult result = new BatchResult(1);
         QuestionEmbedded q = null;
         try {
-            q = CODEC.decode(r.value());
+            q = CODEC.decode(r.value(), in.headers());
         } catch (InvalidEventException e) {
             result.deadLetter(new DeadLetter(in, e.reason(), e.getMessage()));
         }

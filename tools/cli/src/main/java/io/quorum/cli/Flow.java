@@ -109,8 +109,11 @@ final class Flow {
         }, "bench-reader");
         reader.start();
         assigned.await();
+        AtomicReference<Exception> sendFailure = new AtomicReference<>();
+        // records up to the photo topics' limit (a raw photo is often over the client's 1 MB default)
         try (KafkaProducer<String, byte[]> producer = clients.producer("bench-writer", Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024))) {
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.IMAGES_MAX_MESSAGE_BYTES))) {
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 if (ratePerSecond > 0) {
@@ -122,9 +125,17 @@ final class Flow {
                 }
                 sent[i] = System.nanoTime();
                 producer.send(new ProducerRecord<>(in, null, prefix + i, values.get(i),
-                        headers == null ? null : java.util.Arrays.asList(headers.get(i))));
+                        headers == null ? null : java.util.Arrays.asList(headers.get(i))), (meta, e) -> {
+                            if (e != null) {
+                                sendFailure.compareAndSet(null, e);
+                            }
+                        });
             }
             producer.flush();
+        }
+        if (sendFailure.get() != null) { // a record that never reached the broker would leave the reader waiting
+            reader.interrupt();
+            throw new IllegalStateException("sending to " + in + " failed: " + sendFailure.get(), sendFailure.get());
         }
         if (!done.await(timeout.toSeconds() + 30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("reader did not finish");

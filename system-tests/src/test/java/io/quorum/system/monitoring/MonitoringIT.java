@@ -329,7 +329,15 @@ class MonitoringIT {
                 AttackRequested a = new AttackRequested(AttackRequested.SCHEMA_VERSION, run + "attack-" + i, "digit-classifier",
                         null, "fgsm", Map.of("eps", "0.3"), DigitImage.ofFloats(28, 28, x), mnist.labels()[100 + i], null, null,
                         false, "monitoring-it", System.currentTimeMillis());
-                p.send(Topics.ATTACKS_REQUESTED, a.requestId(), Json.toBytes(a));
+                if (i > 0) {
+                    p.send(Topics.ATTACKS_REQUESTED, a.requestId(), Json.toBytes(a));
+                } else {
+                    p.sendSync(Topics.ATTACKS_REQUESTED, a.requestId(), Json.toBytes(a));
+                    // the attack counters appear with the first attack; a rate needs a scrape of them before the
+                    // others land, or Prometheus sees them already at their final value (rate 0, queries per success NaN)
+                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                            .until(() -> !prometheus.query("quorum_attack_successes_total").isEmpty());
+                }
             }
             String[] crops = {"female/asian/13.jpg", "female/asian/20.jpg", "female/asian/21.jpg"};
             for (String c : crops) {

@@ -163,9 +163,15 @@ final class EvalImages implements Callable<Integer> {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        report.put("model", modelName);
+        return report(report, predicted, target, refused, list, seconds, predicted.size());
+    }
+
+    /** {@code report} completed with the figures of {@code predicted} against {@code target} and the run's counts. */
+    private Map<String, Object> report(Map<String, Object> report, List<Double> predicted, List<Double> target,
+                                       Map<String, Integer> refused, ImageScoreList.Result list, double seconds, int photos) {
         RegressionMetrics m = RegressionMetrics.of(predicted.stream().mapToDouble(Double::doubleValue).toArray(),
                 target.stream().mapToDouble(Double::doubleValue).toArray());
-        report.put("model", modelName);
         report.put("scores", io.quorum.shared.data.DataDir.describe(scores));
         report.put("raw", raw);
         report.put("n", m.n());
@@ -176,7 +182,7 @@ final class EvalImages implements Callable<Integer> {
         report.put("refused", refused);
         report.put("missing_listed", list.missing());
         report.put("seconds", seconds);
-        report.put("photos_per_second", m.n() / Math.max(seconds, 1e-9));
+        report.put("photos_per_second", photos / Math.max(seconds, 1e-9));
         return report;
     }
 
@@ -255,23 +261,10 @@ final class EvalImages implements Callable<Integer> {
                 target.add(e.score());
             }
         });
-        RegressionMetrics m = RegressionMetrics.of(predicted.stream().mapToDouble(Double::doubleValue).toArray(),
-                target.stream().mapToDouble(Double::doubleValue).toArray());
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("model", models.size() == 1 ? models.keySet().iterator().next() : models);
         report.put("via", "kafka: " + Topics.IMAGES + " -> image-scoring -> " + Topics.IMAGES_SCORED);
-        report.put("scores", io.quorum.shared.data.DataDir.describe(scores));
-        report.put("raw", raw);
-        report.put("n", m.n());
-        report.put("plcc", m.plcc());
-        report.put("srcc", m.srcc());
-        report.put("mae", m.mae());
-        report.put("rmse", m.rmse());
-        report.put("refused", refused);
-        report.put("missing_listed", list.missing());
-        report.put("seconds", seconds);
-        report.put("photos_per_second", pending.size() / Math.max(seconds, 1e-9));
-        return report;
+        return report(report, predicted, target, refused, list, seconds, pending.size());
     }
 
     private static String header(ConsumerRecord<String, byte[]> r, String name) {

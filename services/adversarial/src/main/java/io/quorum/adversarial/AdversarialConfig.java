@@ -1,5 +1,6 @@
 package io.quorum.adversarial;
 
+import io.quorum.vision.data.DigitSets;
 import io.quorum.shared.topics.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -67,6 +68,14 @@ public interface AdversarialConfig {
     /** Adversarial data sets are stored as {@code <prefix>-<dataset>-<attack>} in the model store. */
     @WithDefault("adv")
     String datasetPrefix();
+
+    /**
+     * How stored adversarial data sets hold their images: {@code float32} (IDX type 0x0d: exactly the attacked
+     * images, so the set scores as the request reported) or {@code unsigned-byte} (MNIST's 8-bit IDX, rounded to
+     * 1/255, for tools that read nothing else; costs one more forward pass per image to score what is stored).
+     */
+    @WithDefault("float32")
+    DigitSets.ImageEncoding datasetEncoding();
 
     /**
      * Per-image {@code AdversarialGenerated} records of one data-set request: -1, every image (what evaluations over

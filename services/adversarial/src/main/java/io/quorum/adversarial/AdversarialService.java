@@ -91,7 +91,8 @@ public class AdversarialService {
         AttackCatalog attacks = AttackCatalog.standard();
         recent = new RecentAttacks(config.recentRequests(), config.gridImages());
         processor = new AttackProcessor(settings, new RequestChecks(attacks, dataDir, config.maxImages(),
-                config.maxQueriesPerImage()), new AdversarialSets(new FileSystemModelStore(Path.of(modelsConfig.storeDir()))),
+                config.maxQueriesPerImage()), new AdversarialSets(new FileSystemModelStore(Path.of(modelsConfig.storeDir())),
+                        config.datasetEncoding()),
                 attackMetrics, recent);
         LOG.infof("adversarial: %s -> %s (red team: %s), attacks %s, %d images per attack call, data sets from %s",
                 inputTopic, config.outputTopic(), config.redTeamTopic(), attacks.names(), config.attackBatch(),

@@ -21,8 +21,9 @@ import java.util.Map;
 
 /**
  * Adversarial data sets in the model store: each is a version of {@code <prefix>-<dataset>-<attack>} holding the
- * IDX images ({@code <name>-images-idx3-ubyte.gz}, 8-bit: intensities rounded to 1/255 as IDX requires), the IDX
- * labels ({@code <name>-labels-idx1-ubyte.gz}) and {@value #CARD} (lineage and figures). The store allocates the
+ * IDX images (by default {@code <name>-images-idx3-float.gz}, IDX float32: the adversarials exactly as attacked and
+ * scored; or {@code <name>-images-idx3-ubyte.gz}, intensities rounded to 1/255 for tools that read only MNIST's
+ * 8-bit IDX), the IDX labels ({@code <name>-labels-idx1-ubyte.gz}) and {@value #CARD} (lineage and figures). The store allocates the
  * version and writes the manifest last, so a set is complete or invisible. A redelivered request (same request id,
  * same images and labels) gets the version stored the first time instead of a copy.
  */
@@ -30,6 +31,7 @@ final class AdversarialSets {
 
     static final String CARD = "card.json";
     static final String IMAGES_SUFFIX = "-images-idx3-ubyte.gz";
+    static final String FLOAT_IMAGES_SUFFIX = "-images-idx3-float.gz";
     static final String LABELS_SUFFIX = "-labels-idx1-ubyte.gz";
     /** How many recent versions are searched for the same request. */
     private static final int DEDUPE_DEPTH = 20;
@@ -53,9 +55,21 @@ final class AdversarialSets {
     }
 
     private final FileSystemModelStore store;
+    private final DigitSets.ImageEncoding encoding;
 
-    AdversarialSets(FileSystemModelStore store) {
+    AdversarialSets(FileSystemModelStore store, DigitSets.ImageEncoding encoding) {
         this.store = store;
+        this.encoding = encoding;
+    }
+
+    /** How the images are stored. */
+    DigitSets.ImageEncoding encoding() {
+        return encoding;
+    }
+
+    /** True when the stored images are rounded to 1/255, so they may score differently from the attacked ones. */
+    boolean rounds() {
+        return encoding == DigitSets.ImageEncoding.UNSIGNED_BYTE;
     }
 
     /** The store name of the set made by {@code attack} from {@code datasetSlug}. */
@@ -70,7 +84,7 @@ final class AdversarialSets {
      */
     Stored store(String name, DigitSet set, Map<String, Object> card, String requestId) throws IOException {
         try (TempDir tmp = TempDir.create("adversarial-set-")) {
-            Path[] idx = DigitSets.writeIdx(set, tmp.path(), name);
+            Path[] idx = DigitSets.writeIdx(set, tmp.path(), name, encoding);
             String imagesSha = Hashing.sha256(idx[0]);
             String labelsSha = Hashing.sha256(idx[1]);
             Stored previous = find(name, requestId, imagesSha, labelsSha);
@@ -80,7 +94,7 @@ final class AdversarialSets {
             Path cardFile = tmp.resolve(CARD);
             Files.writeString(cardFile, Json.toPrettyString(card), StandardCharsets.UTF_8);
             ModelStore.StoredVersion v = store.put(name, List.of(
-                    new ModelStore.Artifact(name + IMAGES_SUFFIX, idx[0]),
+                    new ModelStore.Artifact(idx[0].getFileName().toString(), idx[0]),
                     new ModelStore.Artifact(name + LABELS_SUFFIX, idx[1]),
                     new ModelStore.Artifact(CARD, cardFile)));
             return stored(v, false);
@@ -108,7 +122,8 @@ final class AdversarialSets {
     }
 
     private static Stored stored(ModelStore.StoredVersion v, boolean reused) {
-        return new Stored(v.name(), v.version(), v.artifact(v.name() + IMAGES_SUFFIX), v.artifact(v.name() + LABELS_SUFFIX),
-                v.artifact(CARD), reused);
+        boolean exact = v.artifacts().stream().anyMatch(a -> a.name().equals(v.name() + FLOAT_IMAGES_SUFFIX));
+        return new Stored(v.name(), v.version(), v.artifact(v.name() + (exact ? FLOAT_IMAGES_SUFFIX : IMAGES_SUFFIX)),
+                v.artifact(v.name() + LABELS_SUFFIX), v.artifact(CARD), reused);
     }
 }

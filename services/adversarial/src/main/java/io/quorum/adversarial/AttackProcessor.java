@@ -496,10 +496,13 @@ final class AttackProcessor {
             int[] labels = Arrays.copyOfRange(set.labels(), from, to);
             float[][] chunk = new float[to - from][];
             AttackReport report;
-            int[] stored;
+            int[] stored = null;
             try {
                 report = attack(b, clean, labels, to - from, p, rnd, chunk);
-                stored = Classifier.argmax(b.target().classifier().probabilities(rounded(chunk)));
+                if (sets != null && sets.rounds()) {
+                    // the stored 8-bit images are not the attacked ones: score what is stored
+                    stored = Classifier.argmax(b.target().classifier().probabilities(rounded(chunk)));
+                }
             } catch (RuntimeException e) {
                 if (attacked == 0) {
                     throw e;
@@ -513,7 +516,8 @@ final class AttackProcessor {
             BatchResult out = new BatchResult(chunk.length);
             long now = System.currentTimeMillis();
             for (int i = 0; i < chunk.length; i++) {
-                t.correctStored += stored[i] == labels[i] ? 1 : 0;
+                int kept = stored != null ? stored[i] : report.item(i).predictionAfter();
+                t.correctStored += kept == labels[i] ? 1 : 0;
                 int index = from + i;
                 adv[index] = chunk[i];
                 Image img = new Image(index, job.dataset().reference() + "#" + index, clean[i], chunk[i], labels[i],
@@ -589,8 +593,10 @@ final class AttackProcessor {
         c.put("accuracyAfterStored", t.labelled == 0 ? Double.NaN : t.correctStored / (double) t.labelled);
         c.put("meanLinf", t.meanLinf());
         c.put("meanQueries", t.meanQueries());
-        c.put("encoding", "IDX unsigned bytes: intensities rounded to the nearest 1/255 (accuracyAfterStored is the"
-                + " target's accuracy on these rounded images; accuracyAfter on the exact float adversarials)");
+        c.put("encoding", sets.rounds()
+                ? "IDX unsigned bytes: intensities rounded to the nearest 1/255 (accuracyAfterStored is the target's"
+                        + " accuracy on these rounded images; accuracyAfter on the exact float adversarials)"
+                : "IDX float32: the adversarials exactly as attacked and scored (accuracyAfterStored = accuracyAfter)");
         c.put("createdAt", System.currentTimeMillis());
         return c;
     }

@@ -21,6 +21,7 @@ import io.quorum.shared.kafka.InRecord;
 import io.quorum.shared.kafka.OutRecord;
 import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.model.Hashing;
+import io.quorum.shared.model.ModelManager;
 import io.quorum.vision.data.DigitSet;
 import io.quorum.vision.data.DigitSets;
 import io.quorum.vision.model.Classifier;
@@ -76,9 +77,14 @@ class AttackProcessorTest {
     }
 
     AttackProcessor processor(Duration budget, int attackBatch) {
+        return processor(budget, attackBatch, DigitSets.ImageEncoding.FLOAT32);
+    }
+
+    AttackProcessor processor(Duration budget, int attackBatch, DigitSets.ImageEncoding encoding) {
         AttackCatalog attacks = AttackCatalog.standard().with(new TestAttacks.Poisoned());
         return new AttackProcessor(new AttackProcessor.Settings("out", "red", attackBatch, budget, 500, 10, "adv"),
-                new RequestChecks(attacks, dataDir, 500, 100_000), new AdversarialSets(registry.store), metrics, recent);
+                new RequestChecks(attacks, dataDir, 500, 100_000), new AdversarialSets(registry.store, encoding), metrics,
+                recent);
     }
 
     AttackProcessor.Processed run(AttackProcessor p, List<AttackRequested> requests) {
@@ -311,19 +317,18 @@ class AttackProcessorTest {
         DigitSet stored = DigitSets.read("stored", images, labels, DigitSets.DIGITS);
         assertThat(stored.size()).isEqualTo(100);
         assertThat(stored.labels()).containsExactly(java.util.Arrays.copyOf(Digits.test().labels(), 100));
-        // the stored images are the published adversarials, rounded to 8 bits
+        // the stored images are the published adversarials, bit for bit (IDX float32)
+        assertThat(images.getFileName().toString()).endsWith("-images-idx3-float.gz");
         AdversarialGenerated tenth = (AdversarialGenerated) events.get(1);
-        float[] exact = tenth.image().intensities();
-        for (int j = 0; j < exact.length; j++) {
-            assertThat(stored.images()[10][j]).isCloseTo(exact[j], within(0.5f / 255 + 1e-6f));
-        }
+        assertThat(stored.images()[10]).isEqualTo(tenth.image().intensities());
         JsonNode card = Json.mapper().readTree(Path.of(URI.create(ds.get(AttackCompleted.DATASET_CARD))).toFile());
         assertThat(card.path("requestId").asText()).isEqualTo("ds-1");
         assertThat(card.path("attack").asText()).isEqualTo("fgsm");
         assertThat(card.path("craftedOn").path("version").asInt()).isEqualTo(target.version());
         assertThat(card.path("images").asInt()).isEqualTo(100);
         assertThat(card.path("complete").asBoolean()).isTrue();
-        assertThat(card.path("accuracyAfterStored").asDouble()).isLessThan(card.path("accuracyBefore").asDouble());
+        assertThat(card.path("accuracyAfterStored").asDouble()).isEqualTo(c.accuracyAfter());
+        assertThat(card.path("encoding").asText()).startsWith("IDX float32");
         assertThat(card.path("source").path("images").asText()).doesNotStartWith("/");
 
         // the same request delivered again names the version stored the first time
@@ -333,6 +338,35 @@ class AttackProcessorTest {
                 .filter(e -> e instanceof AttackCompleted).findFirst().orElseThrow();
         assertThat(again.dataset()).isEqualTo(ds);
         assertThat(registry.store.versions(ds.get(AttackCompleted.DATASET_NAME))).hasSize(versions);
+    }
+
+    @Test
+    void anUnsignedByteStoreRoundsTheImagesAndScoresWhatItStored() throws Exception {
+        AttackRequested r = Digits.dataset("ds-8bit", MODEL, "pgd", Map.of("limit", "40", "steps", "5"), SMALL, false);
+        run(processor(Duration.ofMinutes(1), 32, DigitSets.ImageEncoding.UNSIGNED_BYTE), List.of(r));
+        List<AttackEvent> events = outputs("out").stream().map(AttackProcessorTest::event).toList();
+        AttackCompleted c = (AttackCompleted) events.get(events.size() - 1);
+        Map<String, String> ds = c.dataset();
+        Path images = Path.of(URI.create(ds.get(AttackCompleted.DATASET_IMAGES)));
+        assertThat(images.getFileName().toString()).endsWith("-images-idx3-ubyte.gz");
+        DigitSet stored = DigitSets.read("stored", images, Path.of(URI.create(ds.get(AttackCompleted.DATASET_LABELS))),
+                DigitSets.DIGITS);
+        AdversarialGenerated first = (AdversarialGenerated) events.get(0);
+        float[] exact = first.image().intensities();
+        for (int j = 0; j < exact.length; j++) {
+            assertThat(stored.images()[0][j]).isCloseTo(exact[j], within(0.5f / 255 + 1e-6f));
+            assertThat(stored.images()[0][j] * 255f).isCloseTo(Math.round(stored.images()[0][j] * 255f), within(1e-3f));
+        }
+        JsonNode card = Json.mapper().readTree(Path.of(URI.create(ds.get(AttackCompleted.DATASET_CARD))).toFile());
+        assertThat(card.path("encoding").asText()).startsWith("IDX unsigned bytes");
+        // scored on the rounded images themselves: the stored set's accuracy is what a reader of it measures
+        int[] predicted;
+        try (ModelManager.Lease<AttackModel> lease = models.acquire(ModelRef.of(MODEL, null))) {
+            predicted = io.quorum.vision.model.Classifier.argmax(lease.model().classifier().probabilities(stored.images()));
+        }
+        long correct = java.util.stream.IntStream.range(0, stored.size())
+                .filter(i -> predicted[i] == stored.labels()[i]).count();
+        assertThat(card.path("accuracyAfterStored").asDouble()).isEqualTo(correct / (double) stored.size());
     }
 
     @Test

@@ -12,13 +12,22 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads IDX files (the MNIST / Fashion-MNIST format), plain or gzip-compressed: big-endian magic
- * {@code 0x0000TTNN} (TT = element type, NN = rank), then NN dimension sizes, then the data. Only unsigned-byte
- * data (type 0x08), which every MNIST-like set uses, is supported.
+ * {@code 0x0000TTNN} (TT = element type, NN = rank), then NN dimension sizes, then the data. Two element types are
+ * read: unsigned bytes (type {@value #UNSIGNED_BYTE}), which every MNIST-like set uses, and big-endian float32 (type
+ * {@value #FLOAT32}), in which Quorum stores adversarial images exactly (a perturbation is not a multiple of 1/255).
  */
 public final class IdxReader {
 
-    /** An unsigned-byte IDX array: its dimensions and flat row-major data. */
-    public record IdxArray(int[] dims, byte[] data) {
+    /** IDX element type of unsigned bytes. */
+    public static final int UNSIGNED_BYTE = 0x08;
+    /** IDX element type of big-endian IEEE 754 float32. */
+    public static final int FLOAT32 = 0x0D;
+
+    /**
+     * An IDX array: its element {@code type} ({@link #UNSIGNED_BYTE} or {@link #FLOAT32}), dimensions and flat
+     * row-major data as stored (4 big-endian bytes per float32 element).
+     */
+    public record IdxArray(int type, int[] dims, byte[] data) {
 
         public int count() {
             return dims[0];
@@ -33,15 +42,26 @@ public final class IdxReader {
             return n;
         }
 
-        /** Value {@code j} of item {@code i} as an int in [0, 255]. */
+        /** Value {@code j} of item {@code i} of an unsigned-byte array, as an int in [0, 255] (labels, pixels). */
         public int get(int i, int j) {
+            if (type != UNSIGNED_BYTE) {
+                throw new IllegalStateException("an IDX float32 array has no byte values");
+            }
             return data[i * itemSize() + j] & 0xFF;
         }
 
-        /** Item {@code i} scaled to [0, 1]. */
+        /**
+         * Item {@code i} as intensities: unsigned bytes scaled by 1/255 to [0, 1]; float32 values as stored (the
+         * caller checks their range).
+         */
         public float[] itemScaled(int i) {
             int size = itemSize();
             float[] out = new float[size];
+            if (type == FLOAT32) {
+                java.nio.ByteBuffer.wrap(data, i * size * 4, size * 4).order(java.nio.ByteOrder.BIG_ENDIAN)
+                        .asFloatBuffer().get(out);
+                return out;
+            }
             for (int j = 0; j < size; j++) {
                 out[j] = (data[i * size + j] & 0xFF) / 255f;
             }
@@ -81,8 +101,9 @@ public final class IdxReader {
         }
         int type = (magic >>> 8) & 0xFF;
         int rank = magic & 0xFF;
-        if (type != 0x08) {
-            throw new IOException(what + ": IDX element type 0x" + Integer.toHexString(type) + " is not supported (only unsigned byte)");
+        if (type != UNSIGNED_BYTE && type != FLOAT32) {
+            throw new IOException(what + ": IDX element type 0x" + Integer.toHexString(type)
+                    + " is not supported (only unsigned byte 0x08 and float32 0x0d)");
         }
         if (rank < 1 || rank > 4) {
             throw new IOException(what + ": unsupported IDX rank " + rank);
@@ -96,6 +117,8 @@ public final class IdxReader {
             }
             total *= dims[i];
         }
+        int width = type == FLOAT32 ? 4 : 1;
+        total *= width;
         if (total > Integer.MAX_VALUE - 8) {
             throw new IOException(what + ": too large (" + total + " elements)");
         }
@@ -103,8 +126,8 @@ public final class IdxReader {
         try {
             in.readFully(data);
         } catch (EOFException e) {
-            throw new IOException(what + ": truncated: header promises " + total + " values");
+            throw new IOException(what + ": truncated: header promises " + total / width + " values");
         }
-        return new IdxArray(dims, data);
+        return new IdxArray(type, dims, data);
     }
 }

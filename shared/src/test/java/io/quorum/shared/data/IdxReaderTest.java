@@ -46,6 +46,27 @@ class IdxReaderTest {
     }
 
     @Test
+    void readsFloat32ArraysExactly() throws IOException {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bos);
+        out.writeInt(0x0D02);
+        out.writeInt(2);
+        out.writeInt(3);
+        float[] v = {0f, 0.01875f, 1f, 0.3f, 0.7f, 1e-7f};
+        for (float f : v) {
+            out.writeFloat(f);
+        }
+        IdxReader.IdxArray a = IdxReader.read(new ByteArrayInputStream(bos.toByteArray()), "t");
+        assertThat(a.type()).isEqualTo(IdxReader.FLOAT32);
+        assertThat(a.count()).isEqualTo(2);
+        assertThat(a.itemScaled(0)).containsExactly(0f, 0.01875f, 1f);
+        assertThat(a.itemScaled(1)).containsExactly(0.3f, 0.7f, 1e-7f);
+        assertThatThrownBy(() -> a.get(0, 0)).isInstanceOf(IllegalStateException.class);
+        byte[] truncated = java.util.Arrays.copyOf(bos.toByteArray(), bos.size() - 2);
+        assertThatThrownBy(() -> IdxReader.read(new ByteArrayInputStream(truncated), "t")).hasMessageContaining("truncated");
+    }
+
+    @Test
     void rejectsTruncatedAndForeignFiles() {
         assertThatThrownBy(() -> IdxReader.read(new ByteArrayInputStream(idx(new int[] {5, 2}, new byte[3])), "t"))
                 .hasMessageContaining("truncated");

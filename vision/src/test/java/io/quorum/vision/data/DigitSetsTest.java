@@ -35,6 +35,46 @@ class DigitSetsTest {
         for (int i = 0; i < 50; i++) {
             assertThat(back.images()[i]).isEqualTo(head.images()[i]); // 8-bit data survives exactly
         }
-        
+    }
+
+    @Test
+    void float32IdxKeepsAPerturbationExactlyWhereBytesRoundIt(@TempDir Path dir) throws Exception {
+        float[][] images = new float[3][28 * 28];
+        java.util.Random rnd = new java.util.Random(5);
+        for (float[] img : images) {
+            for (int j = 0; j < img.length; j++) {
+                img[j] = Math.min(1f, Math.max(0f, Math.round(rnd.nextFloat() * 255) / 255f + (rnd.nextBoolean() ? 0.3f : -0.3f)));
+            }
+        }
+        images[0][0] = 0.01875f; // one PGD step of 2.5 * 0.3 / 40: no multiple of 1/255
+        DigitSet set = new DigitSet("adv", images, new int[] {7, 1, 9}, 28, 28, DigitSets.DIGITS);
+
+        Path[] exact = DigitSets.writeIdx(set, dir, "adv", DigitSets.ImageEncoding.FLOAT32);
+        assertThat(exact[0].getFileName().toString()).isEqualTo("adv-images-idx3-float.gz");
+        DigitSet back = DigitSets.read("adv", exact[0], exact[1], DigitSets.DIGITS);
+        assertThat(back.labels()).containsExactly(7, 1, 9);
+        for (int i = 0; i < 3; i++) {
+            assertThat(back.images()[i]).isEqualTo(images[i]);
+        }
+
+        Path[] bytes = DigitSets.writeIdx(set, dir, "adv8", DigitSets.ImageEncoding.UNSIGNED_BYTE);
+        DigitSet rounded = DigitSets.read("adv8", bytes[0], bytes[1], DigitSets.DIGITS);
+        assertThat(rounded.images()[0][0]).isEqualTo(5 / 255f).isNotEqualTo(images[0][0]);
+    }
+
+    @Test
+    void aFloat32FileWithValuesOutsideTheUnitIntervalIsRefused(@TempDir Path dir) throws Exception {
+        Path images = dir.resolve("bad-images.idx");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 4 * 4);
+        b.putInt(0x0D03).putInt(1).putInt(2).putInt(2).putFloat(0.5f).putFloat(Float.NaN).putFloat(0f).putFloat(1f);
+        java.nio.file.Files.write(images, b.array());
+        Path labels = dir.resolve("bad-labels.idx");
+        java.nio.file.Files.write(labels, new byte[] {0, 0, 8, 1, 0, 0, 0, 1, 3});
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigitSets.read("bad", images, labels, DigitSets.DIGITS))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("image 0 pixel 1 is NaN");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigitSets.writeIdx(new DigitSet("x",
+                        new float[][] {{0.5f, 1.5f, 0f, 0f}}, new int[] {1}, 2, 2, DigitSets.DIGITS), dir, "x",
+                        DigitSets.ImageEncoding.FLOAT32))
+                .hasMessageContaining("outside [0, 1]");
     }
 }

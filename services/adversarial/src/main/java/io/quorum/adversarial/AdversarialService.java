@@ -7,15 +7,13 @@ import io.quarkus.runtime.StartupEvent;
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.InRecord;
-import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.metrics.Metrics;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelManager;
-import io.quorum.shared.service.DeviceInfoGauge;
-import io.quorum.shared.service.InferenceConfig;
 import io.quorum.shared.service.ModelServing;
 import io.quorum.shared.service.ModelsConfig;
+import io.quorum.shared.service.ServiceWiring;
 import io.quorum.shared.topics.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,17 +34,9 @@ public class AdversarialService {
     @Inject
     AdversarialConfig config;
     @Inject
-    InferenceConfig inference;
-    @Inject
     ModelsConfig modelsConfig;
     @Inject
-    ModelServing serving;
-    @Inject
-    MeterRegistry meters;
-    @Inject
-    DeviceInfoGauge deviceInfo;
-    @Inject
-    KafkaClients clients;
+    ServiceWiring wiring;
 
     @ConfigProperty(name = "mp.messaging.incoming.attacks-in.topic", defaultValue = Topics.ATTACKS_REQUESTED)
     String inputTopic;
@@ -59,13 +49,13 @@ public class AdversarialService {
     private RecentAttacks recent;
 
     void onStart(@Observes StartupEvent ev) {
+        ModelServing serving = wiring.serving();
         serving.follow();
-        models = new TargetModels(ref -> new ModelManager<>(ref.name(), ref.selector(), serving.stores(),
-                serving.cacheDir(SERVICE), (meta, dir) -> {
-                    AttackModel m = AttackModel.load(meta, dir, inference.options());
-                    deviceInfo.refresh();
-                    return m;
-                }, meters, serving.fetchRetry()), new TargetModels.Registration() {
+        models = new TargetModels(ref -> wiring.manager(SERVICE, ref.name(), ref.selector(), (meta, dir) -> {
+            AttackModel m = AttackModel.load(meta, dir, wiring.inferenceOptions());
+            wiring.deviceLoaded();
+            return m;
+        }), new TargetModels.Registration() {
                     @Override
                     public void register(ModelManager<AttackModel> manager) {
                         serving.register(manager, false);
@@ -81,9 +71,9 @@ public class AdversarialService {
                         return serving.registryCaughtUp();
                     }
                 }, config.modelCacheSize(), config.modelWait(), config.unknownModelWait(), this::forgetGauge);
-        output = clients.output(SERVICE);
-        batchMetrics = new BatchMetrics(meters, inputTopic, SERVICE);
-        attackMetrics = new AttackMetrics(meters, config.successWindow());
+        output = wiring.output(SERVICE);
+        batchMetrics = wiring.batchMetrics(inputTopic, SERVICE);
+        attackMetrics = new AttackMetrics(wiring.meters(), config.successWindow());
         Path dataDir = config.dataDir().filter(s -> !s.isBlank()).map(Path::of).orElseGet(DataDir::root);
         AttackProcessor.Settings settings = new AttackProcessor.Settings(config.outputTopic(), config.redTeamTopic(),
                 config.attackBatch(), config.maxBatchDuration(), config.maxImages(), config.datasetOutputCap(),
@@ -124,6 +114,7 @@ public class AdversarialService {
      */
     private void forgetGauge(ModelManager<AttackModel> evicted) {
         if (models.loaded().stream().noneMatch(r -> r.name().equals(evicted.name()))) {
+            MeterRegistry meters = wiring.meters();
             for (Meter m : meters.find(Metrics.MODEL_SERVING_VERSION).tag(Metrics.TAG_MODEL, evicted.name()).meters()) {
                 meters.remove(m);
             }

@@ -1,20 +1,16 @@
 package io.quorum.embedding;
 
 import ai.onnxruntime.OrtException;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.InRecord;
-import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelRejectedException;
 import io.quorum.shared.model.ModelSelector;
-import io.quorum.shared.service.DeviceInfoGauge;
-import io.quorum.shared.service.InferenceConfig;
-import io.quorum.shared.service.ModelServing;
+import io.quorum.shared.service.ServiceWiring;
 import io.quorum.shared.topics.Topics;
 import io.quorum.text.Embedder;
 import io.quorum.text.Embedders;
@@ -41,16 +37,7 @@ public class EmbeddingService {
     @Inject
     EmbeddingConfig config;
     @Inject
-    InferenceConfig inference;
-    @Inject
-    ModelServing serving;
-    @Inject
-    MeterRegistry meters;
-    @Inject
-    DeviceInfoGauge deviceInfo;
-
-    @Inject
-    KafkaClients clients;
+    ServiceWiring wiring;
 
     private final Map<String, ModelManager<LoadedEmbedder>> managers = new LinkedHashMap<>();
     private KafkaOutput output;
@@ -65,14 +52,13 @@ public class EmbeddingService {
         names.add(config.pairsEmbedder());
         config.extraEmbedders().orElse(List.of()).stream().map(String::trim).filter(s -> !s.isEmpty()).forEach(names::add);
         for (String name : names) {
-            ModelManager<LoadedEmbedder> m = new ModelManager<>(name, ModelSelector.parse(config.follow()), serving.stores(),
-                    serving.cacheDir(SERVICE), (meta, dir) -> load(meta, dir), meters, serving.fetchRetry());
+            ModelManager<LoadedEmbedder> m = wiring.manager(SERVICE, name, ModelSelector.parse(config.follow()), this::load);
             managers.put(name, m);
-            serving.register(m, name.equals(config.questionsEmbedder()) || name.equals(config.pairsEmbedder()));
+            wiring.serving().register(m, name.equals(config.questionsEmbedder()) || name.equals(config.pairsEmbedder()));
         }
-        output = clients.output(SERVICE);
-        questionMetrics = new BatchMetrics(meters, Topics.QUESTIONS, config.questionsEmbedder());
-        pairMetrics = new BatchMetrics(meters, Topics.PAIRS, config.pairsEmbedder());
+        output = wiring.output(SERVICE);
+        questionMetrics = wiring.batchMetrics(Topics.QUESTIONS, config.questionsEmbedder());
+        pairMetrics = wiring.batchMetrics(Topics.PAIRS, config.pairsEmbedder());
         logic = new TextEmbedding(config.maxTextChars(), config.inferenceBatch(), config.questionsOutputTopic(),
                 config.pairsOutputTopic(), config.pairFeatures(), io.quorum.shared.events.ContentMode.parse(config.contentMode()));
         LOG.infof("embedding: questions with %s, pairs with %s, also serving %s; vectors written as %s", config.questionsEmbedder(),
@@ -82,7 +68,7 @@ public class EmbeddingService {
     private LoadedEmbedder load(io.quorum.shared.events.ModelPublished meta, java.nio.file.Path dir) throws ModelRejectedException {
         Embedder e;
         try {
-            e = Embedders.load(meta, dir, inference.options());
+            e = Embedders.load(meta, dir, wiring.inferenceOptions());
         } catch (IOException | OrtException | RuntimeException ex) {
             throw new ModelRejectedException("load", "cannot load embedder: " + ex.getMessage(), ex);
         }
@@ -104,8 +90,8 @@ public class EmbeddingService {
             }
             throw new ModelRejectedException("smoke", "smoke embedding failed: " + ex, ex);
         }
-        deviceInfo.refresh();
-        oovMeters.computeIfAbsent(meta.name(), name -> new OovMeter(name, meters)).serve(e.oov());
+        wiring.deviceLoaded();
+        oovMeters.computeIfAbsent(meta.name(), name -> new OovMeter(name, wiring.meters())).serve(e.oov());
         return new LoadedEmbedder(meta, e);
     }
 

@@ -1,7 +1,6 @@
 package io.quorum.imagescoring;
 
 import ai.onnxruntime.OrtException;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quorum.faces.align.FaceAligner;
@@ -12,15 +11,10 @@ import io.quorum.faces.pipeline.FaceCropper;
 import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.InRecord;
-import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.model.ImageScorerSpec;
 import io.quorum.shared.model.ModelManager;
-import io.quorum.shared.model.ModelSelector;
-import io.quorum.shared.model.OnnxModelLoader;
-import io.quorum.shared.service.DeviceInfoGauge;
-import io.quorum.shared.service.InferenceConfig;
-import io.quorum.shared.service.ModelServing;
+import io.quorum.shared.service.ServiceWiring;
 import io.quorum.shared.topics.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -44,15 +38,7 @@ public class ImageScoringService {
     @Inject
     ImageScoringConfig config;
     @Inject
-    InferenceConfig inference;
-    @Inject
-    ModelServing serving;
-    @Inject
-    MeterRegistry meters;
-    @Inject
-    DeviceInfoGauge deviceInfo;
-    @Inject
-    KafkaClients clients;
+    ServiceWiring wiring;
 
     @ConfigProperty(name = "mp.messaging.incoming.images-in.topic", defaultValue = Topics.IMAGES)
     String inputTopic;
@@ -66,21 +52,17 @@ public class ImageScoringService {
     private Explainer explainer;
 
     void onStart(@Observes StartupEvent ev) throws OrtException {
-        OnnxModelLoader onnx = new OnnxModelLoader(inference.options(), ImageScorerSpec::check);
-        manager = new ModelManager<>(config.model(), ModelSelector.parse(config.follow()), serving.stores(),
-                serving.cacheDir(SERVICE), (meta, dir) -> {
-                    OnnxModelLoader.Loaded loaded = onnx.load(meta, dir);
-                    deviceInfo.refresh();
-                    ScoringModel m = ScoringModel.of(meta, loaded.session());
-                    LOG.infof("image-scoring: %s loaded: %dx%d crops, scores %s..%s", m.describe(), m.size(), m.size(),
-                            m.scale().min(), m.scale().max());
-                    return m;
-                }, meters, serving.fetchRetry());
+        manager = wiring.onnxManager(SERVICE, config.model(), config.follow(), ImageScorerSpec::check, (meta, session) -> {
+            ScoringModel m = ScoringModel.of(meta, session);
+            LOG.infof("image-scoring: %s loaded: %dx%d crops, scores %s..%s", m.describe(), m.size(), m.size(),
+                    m.scale().min(), m.scale().max());
+            return m;
+        });
         // dead letters carry the photo unchanged, and explanations are PNGs: up to the photo topics' record limit
-        output = clients.output(SERVICE, java.util.Map.of(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        output = wiring.output(SERVICE, java.util.Map.of(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
                 Topics.IMAGES_MAX_MESSAGE_BYTES));
-        metrics = new BatchMetrics(meters, inputTopic, config.model());
-        images = new ImageMetrics(meters);
+        metrics = wiring.batchMetrics(inputTopic, config.model());
+        images = new ImageMetrics(wiring.meters());
         BlazeFaceDetector.Options d = BlazeFaceDetector.Options.defaults();
         detector = BlazeFaceDetector.open(new BlazeFaceDetector.Options(config.minFaceScore(), d.iouThreshold(), d.margin()),
                 config.detectorThreads());
@@ -97,7 +79,7 @@ public class ImageScoringService {
         scorer = new ImageScorer(new ImageScorer.Settings(config.outputTopic(), config.alreadyAligned(),
                 config.maxRecordBytes(), explainAll, config.explainTopic()),
                 new FaceCropper(decoder, detector, new FaceAligner(FaceAligner.Geometry.mebeauty())), explainer);
-        serving.register(manager);
+        wiring.serving().register(manager);
         LOG.infof("image-scoring: %s -> %s (dead letters -> %s), model %s (%s), %s, batches of up to %d photos", inputTopic,
                 config.outputTopic(), Topics.dlq(inputTopic), config.model(), config.follow(),
                 config.alreadyAligned() ? "inputs are aligned crops" : "BlazeFace detection + eye-level alignment",
@@ -118,25 +100,14 @@ public class ImageScoringService {
      * and sends the results; the future completes when every output and dead letter is acknowledged.
      */
     CompletableFuture<Void> process(List<InRecord> records) {
-        ModelManager.Lease<ScoringModel> lease = awaitModel();
-        BatchResult result;
-        try {
-            result = scorer.score(records, lease.model(), metrics, images);
-        } finally {
-            lease.close();
-        }
+        BatchResult result = ServiceWiring.withServing(manager, modelWait(), m -> scorer.score(records, m, metrics, images));
         metrics.result(records.size() - result.deadLetters().size(), result.deadLetters(),
                 records.isEmpty() ? 0 : records.get(0).timestamp());
         return output.send(result);
     }
 
-    private ModelManager.Lease<ScoringModel> awaitModel() {
-        try {
-            return manager.awaitServing(Duration.ofSeconds(config.modelWaitSeconds()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a model", e);
-        }
+    private Duration modelWait() {
+        return Duration.ofSeconds(config.modelWaitSeconds());
     }
 
     /**
@@ -145,7 +116,7 @@ public class ImageScoringService {
      */
     Explainer.Explanation explain(byte[] photo, Boolean aligned, Integer patch, Integer stride, String imageId)
             throws Exception {
-        ModelManager.Lease<ScoringModel> lease = awaitModel();
+        ModelManager.Lease<ScoringModel> lease = ServiceWiring.awaitServing(manager, modelWait());
         try {
             var prepared = scorer.prepare(photo, aligned != null ? aligned : config.alreadyAligned(), lease.model());
             OcclusionSensitivity.Settings d = explainer.settings();

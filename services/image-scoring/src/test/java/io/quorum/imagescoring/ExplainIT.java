@@ -1,34 +1,24 @@
 package io.quorum.imagescoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quorum.shared.events.EventCodec;
 import io.quorum.shared.events.ImageScored;
-import io.quorum.shared.events.Lineage;
-import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.RejectReason;
-import io.quorum.shared.files.TempDir;
 import io.quorum.shared.kafka.DeadLetter;
-import io.quorum.shared.model.ImageScorerSpec;
-import io.quorum.shared.model.ModelPublisher;
-import io.quorum.shared.model.RegistryState;
 import io.quorum.shared.topics.Topics;
 import io.quorum.testing.KafkaTestResource;
 import io.quorum.testing.TestKafka;
 import io.quorum.testing.TestProducer;
-import io.quorum.testing.TestRegistry;
 import io.quorum.testing.TopicReader;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -54,25 +44,9 @@ class ExplainIT {
     @Inject
     ImageScoringService service;
 
-    private void ensureModel() throws Exception {
-        if (service.manager().servingVersion() != 0) {
-            return;
-        }
-        ModelPublished v;
-        try (TempDir tmp = TempDir.create("image-scorer-")) {
-            Path file = tmp.resolve("model.onnx");
-            Files.write(file, Photos.defaultModel());
-            v = TestRegistry.publisher().publish(new ModelPublisher.Request(ImageScorerSpec.MODEL_NAME, file, null,
-                    Map.of("plcc", 0.67), new Lineage(null, "test", "mebeauty", null, "test", 0L), Map.of(),
-                    RegistryState.ALIAS_CHAMPION));
-        }
-        int version = v.version();
-        await().atMost(Duration.ofSeconds(90)).until(() -> service.manager().servingVersion() == version);
-    }
-
     @Test
     void anExplanationIsPublishedAsAPngWithItsMetadataAndServedOverHttp() throws Exception {
-        ensureModel();
+        DefaultScorer.ensureServing(service);
         String prefix = "exp-" + UUID.randomUUID() + "-";
         byte[] crop = Photos.crop("female/asian/13.jpg");
         Map<String, String> headers = new HashMap<>(Photos.headers(prefix + "id", "image/jpeg", true));
@@ -122,7 +96,7 @@ class ExplainIT {
 
     @Test
     void aCameraPhotoOverTheServicesLimitReachesItAndIsDeadLetteredUnchanged() throws Exception {
-        ensureModel();
+        DefaultScorer.ensureServing(service);
         String key = "big-" + UUID.randomUUID();
         // a real photo padded to 11 MiB: over the broker's 1 MB default and the service's 10 MiB, under the topic's 16 MiB
         byte[] big = Arrays.copyOf(Photos.raw("female/asian/13.jpg"), 11 * 1024 * 1024);

@@ -1,7 +1,6 @@
 package io.quorum.imagescoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.TestResourceScope;
@@ -9,24 +8,15 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quorum.shared.events.EventCodec;
 import io.quorum.shared.events.ImageScored;
-import io.quorum.shared.events.Lineage;
-import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.RejectReason;
-import io.quorum.shared.files.TempDir;
 import io.quorum.shared.kafka.DeadLetter;
 import io.quorum.shared.metrics.Metrics;
-import io.quorum.shared.model.ImageScorerSpec;
-import io.quorum.shared.model.ModelPublisher;
-import io.quorum.shared.model.RegistryState;
 import io.quorum.shared.topics.Topics;
 import io.quorum.testing.KafkaTestResource;
 import io.quorum.testing.TestProducer;
-import io.quorum.testing.TestRegistry;
 import io.quorum.testing.TopicReader;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,25 +40,9 @@ class ImageScoringIT {
     @Inject
     MeterRegistry meters;
 
-    private void ensureModel() throws Exception {
-        if (service.manager().servingVersion() != 0) {
-            return;
-        }
-        ModelPublished v;
-        try (TempDir tmp = TempDir.create("image-scorer-")) {
-            Path file = tmp.resolve("model.onnx");
-            Files.write(file, Photos.defaultModel());
-            v = TestRegistry.publisher().publish(new ModelPublisher.Request(ImageScorerSpec.MODEL_NAME, file, null,
-                    Map.of("plcc", 0.67), new Lineage(null, "test", "mebeauty", null, "test", 0L), Map.of(),
-                    RegistryState.ALIAS_CHAMPION));
-        }
-        int version = v.version();
-        await().atMost(Duration.ofSeconds(90)).until(() -> service.manager().servingVersion() == version);
-    }
-
     @Test
     void photosInScoresOutAndBadPhotosDeadLetteredWithTheirReason() throws Exception {
-        ensureModel();
+        DefaultScorer.ensureServing(service);
         String prefix = "img-" + UUID.randomUUID() + "-";
         byte[] raw = Photos.raw("female/asian/13.jpg");
         byte[] crop = Photos.crop("female/asian/13.jpg");

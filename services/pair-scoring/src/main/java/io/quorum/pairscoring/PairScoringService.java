@@ -1,21 +1,18 @@
 package io.quorum.pairscoring;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quorum.shared.kafka.BatchMetrics;
 import io.quorum.shared.kafka.BatchResult;
 import io.quorum.shared.kafka.InRecord;
-import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.kafka.KafkaOutput;
 import io.quorum.shared.model.ModelManager;
 import io.quorum.shared.model.ModelSelector;
 import io.quorum.shared.model.OnnxModelLoader;
 import io.quorum.shared.model.PairAlignerSpec;
 import io.quorum.shared.model.PairScorerSpec;
-import io.quorum.shared.service.DeviceInfoGauge;
-import io.quorum.shared.service.InferenceConfig;
 import io.quorum.shared.service.ModelServing;
+import io.quorum.shared.service.ServiceWiring;
 import io.quorum.shared.topics.Topics;
 import io.quorum.pairscoring.search.DuplicateSearch;
 import io.quorum.pairscoring.search.DuplicatesRunner;
@@ -40,16 +37,7 @@ public class PairScoringService {
     @Inject
     PairScoringConfig config;
     @Inject
-    InferenceConfig inference;
-    @Inject
-    ModelServing serving;
-    @Inject
-    MeterRegistry meters;
-    @Inject
-    DeviceInfoGauge deviceInfo;
-
-    @Inject
-    KafkaClients clients;
+    ServiceWiring wiring;
 
     @ConfigProperty(name = "mp.messaging.incoming.pairs-in.topic", defaultValue = Topics.PAIRS_EMBEDDED)
     String inputTopic;
@@ -64,23 +52,17 @@ public class PairScoringService {
     private DuplicatesRunner duplicates;
 
     void onStart(@Observes StartupEvent ev) {
-        OnnxModelLoader onnx = new OnnxModelLoader(inference.options(), PairScorerSpec::check);
-        manager = new ModelManager<>(config.model(), ModelSelector.parse(config.follow()), serving.stores(),
-                serving.cacheDir(SERVICE), (meta, dir) -> {
-                    OnnxModelLoader.Loaded loaded = onnx.load(meta, dir);
-                    deviceInfo.refresh();
-                    return ScoringModel.of(meta, loaded.session());
-                }, meters, serving.fetchRetry());
-        output = clients.output(SERVICE);
-        metrics = new BatchMetrics(meters, inputTopic, config.model());
+        ModelServing serving = wiring.serving();
+        manager = wiring.onnxManager(SERVICE, config.model(), config.follow(), PairScorerSpec::check, ScoringModel::of);
+        output = wiring.output(SERVICE);
+        metrics = wiring.batchMetrics(inputTopic, config.model());
         scorer = new PairScorer(config.outputTopic());
         serving.register(manager);
         if (config.aligner().enabled()) {
-            OnnxModelLoader alignerOnnx = new OnnxModelLoader(inference.options(), PairAlignerSpec::check);
-            aligner = new ModelManager<>(config.aligner().model(), ModelSelector.parse(config.aligner().follow()),
-                    serving.stores(), serving.cacheDir(SERVICE), (meta, dir) ->
-                    AlignerModel.of(meta, alignerOnnx.load(meta, dir).session()), meters, serving.fetchRetry());
-            alignerMetrics = new BatchMetrics(meters, inputTopic, config.aligner().model());
+            OnnxModelLoader alignerOnnx = wiring.onnx(PairAlignerSpec::check);
+            aligner = wiring.manager(SERVICE, config.aligner().model(), ModelSelector.parse(config.aligner().follow()),
+                    (meta, dir) -> AlignerModel.of(meta, alignerOnnx.load(meta, dir).session()));
+            alignerMetrics = wiring.batchMetrics(inputTopic, config.aligner().model());
             serving.register(aligner, false);
         }
         if (config.duplicates().enabled()) {
@@ -89,7 +71,7 @@ public class PairScoringService {
             Path indexDir = "memory".equals(dir) ? null : Path.of(dir).resolve(d.topic());
             DuplicatesRunner.Settings settings = new DuplicatesRunner.Settings(d.topic(), d.outputTopic(), indexDir,
                     Quantization.parse(d.quantization()), d.ramBufferMb(), d.topK(), d.candidates(), d.commitInterval());
-            duplicates = new DuplicatesRunner(clients, d.group(), settings, output, () -> {
+            duplicates = new DuplicatesRunner(wiring.clients(), d.group(), settings, output, () -> {
                 ModelManager.Lease<ScoringModel> lease = awaitModel();
                 return new DuplicatesRunner.LeasedScorer() {
                     @Override
@@ -102,7 +84,7 @@ public class PairScoringService {
                         lease.close();
                     }
                 };
-            }, new BatchMetrics(meters, d.topic(), config.model()), meters);
+            }, wiring.batchMetrics(d.topic(), config.model()), wiring.meters());
             duplicates.start();
             LOG.infof("duplicate search: %s -> %s, index %s (quantization %s, %d candidates re-ranked to the top %d)",
                     d.topic(), d.outputTopic(), indexDir == null ? "in memory" : indexDir, d.quantization(),
@@ -160,12 +142,7 @@ public class PairScoringService {
     }
 
     private ModelManager.Lease<ScoringModel> awaitModel() {
-        try {
-            return manager.awaitServing(Duration.ofSeconds(config.modelWaitSeconds()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a model", e);
-        }
+        return ServiceWiring.awaitServing(manager, Duration.ofSeconds(config.modelWaitSeconds()));
     }
 
     ModelManager<ScoringModel> manager() {

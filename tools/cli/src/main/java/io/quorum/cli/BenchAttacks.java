@@ -1,12 +1,14 @@
 package io.quorum.cli;
 
+import static io.quorum.cli.BenchSupport.log;
+import static io.quorum.cli.BenchSupport.round;
+import static io.quorum.cli.BenchSupport.round3;
+
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.events.AttackRequested;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.inference.InferenceOptions;
-import io.quorum.shared.json.Json;
 import io.quorum.shared.model.DigitClassifierSpec;
-import io.quorum.shared.model.ModelRegistry;
 import io.quorum.vision.attack.AttackParams;
 import io.quorum.vision.attack.AttackReport;
 import io.quorum.vision.attack.Attacks;
@@ -14,11 +16,9 @@ import io.quorum.vision.attack.Outcome;
 import io.quorum.vision.data.DigitSet;
 import io.quorum.vision.data.DigitSets;
 import io.quorum.vision.model.OnnxClassifier;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -56,6 +56,9 @@ final class BenchAttacks implements Callable<Integer> {
     @Mixin
     Connection connection;
 
+    @Mixin
+    BenchSupport.ServiceRun serviceRun;
+
     @Option(names = "--data", defaultValue = "mnist", description = "named data set to attack (default ${DEFAULT-VALUE})")
     String data;
 
@@ -91,20 +94,11 @@ final class BenchAttacks implements Callable<Integer> {
             description = "the adversarial service's runnable jar (default ${DEFAULT-VALUE})")
     Path serviceJar;
 
-    @Option(names = "--service-jvm-arg", description = "JVM argument of the service instance (repeatable; default -Xmx1g)")
-    List<String> serviceJvmArgs = new ArrayList<>(List.of("-Xmx1g"));
-
     @Option(names = "--service-property", description = "extra system property of the service instance, KEY=VALUE (repeatable)")
     Map<String, String> serviceProperties = new LinkedHashMap<>();
 
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads, in process and in the service")
     int threads;
-
-    @Option(names = "--timeout", defaultValue = "900", description = "seconds to wait for one service run")
-    long timeout;
-
-    @Option(names = "--runtime", defaultValue = "runtime", description = "runtime directory (logs, cache, results)")
-    Path runtime;
 
     @Option(names = "--results", description = "also write the JSON here (e.g. docs/results/bench-attacks.json)")
     Path results;
@@ -137,11 +131,7 @@ final class BenchAttacks implements Callable<Integer> {
             dir = modelDir;
             out.put("model", Map.of("dir", modelDir.toString()));
         } else {
-            ModelResolver resolver;
-            try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
-                resolver = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(),
-                        runtime.resolve("cache/bench"));
-            }
+            ModelResolver resolver = BenchSupport.resolver(connection, serviceRun.runtime);
             meta = resolver.model(ref);
             dir = resolver.fetch(meta);
             out.put("model", Map.of("name", meta.name(), "version", meta.version(), "sha256", meta.sha256()));
@@ -192,17 +182,8 @@ final class BenchAttacks implements Callable<Integer> {
         if (note != null) {
             out.put("note", note);
         }
-        String json = Json.toPrettyString(out);
-        Path kept = runtime.resolve("bench");
-        Files.createDirectories(kept);
-        Files.writeString(kept.resolve("attacks-" + run + ".json"), json);
-        if (results != null) {
-            Path parent = results.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(results, json);
-        }
+        String json = BenchSupport.keep(serviceRun.runtime, "attacks", run, out);
+        BenchSupport.writeResults(results, json);
         System.out.println(json);
         return 0;
     }
@@ -274,12 +255,12 @@ final class BenchAttacks implements Callable<Integer> {
         ModelRef pinned = new ModelRef(meta.name(), meta.version());
         Map<String, String> props = new LinkedHashMap<>(connection.serviceProperties());
         props.put("quorum.models.store-dir", connection.store().root().toAbsolutePath().toString());
-        props.put("quorum.models.cache-dir", runtime.resolve("cache/bench-adversarial").toAbsolutePath().toString());
+        props.put("quorum.models.cache-dir", serviceRun.runtime.resolve("cache/bench-adversarial").toAbsolutePath().toString());
         props.put("quorum.inference.intra-op-threads", Integer.toString(threads));
         props.putAll(serviceProperties);
         Map<String, Object> svc = new LinkedHashMap<>();
-        try (ServiceProcess p = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
-                runtime.resolve("logs/bench-adversarial.log"), Duration.ofSeconds(180));
+        try (ServiceProcess p = ServiceProcess.start(serviceJar, serviceRun.jvmArgs, props,
+                serviceRun.runtime.resolve("logs/bench-adversarial.log"), Duration.ofSeconds(180));
              AttackClient client = new AttackClient(connection.clients())) {
             log("adversarial service ready on :%d", p.port());
             // as long as a measured run: the in-process side is warm after its first second, so is the service here
@@ -331,7 +312,7 @@ final class BenchAttacks implements Callable<Integer> {
         int[] made = {0};
         long t0 = System.nanoTime();
         client.send(requests);
-        client.await(ids, Duration.ofSeconds(timeout), g -> {
+        client.await(ids, Duration.ofSeconds(serviceRun.timeout), g -> {
             made[0]++;
             queries[0] += g.queries();
         });
@@ -346,17 +327,5 @@ final class BenchAttacks implements Callable<Integer> {
         m.put("adversarialsPerSecond", round(made[0] / s));
         m.put("queriesPerSecond", round(queries[0] / s));
         return m;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static void log(String fmt, Object... args) {
-        System.err.println("[bench] " + String.format(fmt, args));
     }
 }

@@ -1,5 +1,7 @@
 package io.quorum.cli;
 
+import static io.quorum.cli.BenchSupport.round;
+
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.data.LabeledPair;
 import io.quorum.shared.data.PairFileReader;
@@ -15,7 +17,6 @@ import io.quorum.shared.topics.TopicSpec;
 import io.quorum.shared.topics.Topics;
 import io.quorum.text.Embedder;
 import io.quorum.text.Embedders;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -202,10 +203,7 @@ final class BenchEmbedding implements Callable<Integer> {
             }
         }
         out.put("loadAverageAtEnd", BenchPairs.loadAverage());
-        String json = Json.toPrettyString(out);
-        Files.createDirectories(runtime.resolve("bench"));
-        Files.writeString(runtime.resolve("bench").resolve("embedding-" + run + ".json"), json);
-        System.out.println(json);
+        System.out.println(BenchSupport.keep(runtime, "embedding", run, out));
         return 0;
     }
 
@@ -271,9 +269,5 @@ final class BenchEmbedding implements Callable<Integer> {
             t.add(p.right());
         }
         return t;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
     }
 }

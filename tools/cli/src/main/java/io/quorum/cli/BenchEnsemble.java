@@ -1,5 +1,9 @@
 package io.quorum.cli;
 
+import static io.quorum.cli.BenchSupport.log;
+import static io.quorum.cli.BenchSupport.round;
+import static io.quorum.cli.BenchSupport.round3;
+
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.events.DigitImage;
 import io.quorum.shared.events.DigitSubmitted;
@@ -13,7 +17,6 @@ import io.quorum.shared.model.BundledEnsemble;
 import io.quorum.shared.model.DigitClassifierSpec;
 import io.quorum.shared.model.DigitEnsembleSpec;
 import io.quorum.shared.model.EnsembleFusion;
-import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.topics.TopicAdmin;
 import io.quorum.shared.topics.TopicSpec;
 import io.quorum.shared.topics.Topics;
@@ -48,6 +51,9 @@ final class BenchEnsemble implements Callable<Integer> {
     @Mixin
     Connection connection;
 
+    @Mixin
+    BenchSupport.ServiceRun serviceRun;
+
     @Option(names = "--model", defaultValue = DigitEnsembleSpec.MODEL_NAME, description = "NAME or NAME:VERSION (default: "
             + "the champion of ${DEFAULT-VALUE})")
     String model;
@@ -78,9 +84,6 @@ final class BenchEnsemble implements Callable<Integer> {
             description = "the ensemble-voting service's runnable jar (default ${DEFAULT-VALUE})")
     Path serviceJar;
 
-    @Option(names = "--service-jvm-arg", description = "JVM argument of the service instance (repeatable; default -Xmx1g)")
-    List<String> serviceJvmArgs = new ArrayList<>(List.of("-Xmx1g"));
-
     @Option(names = "--service-property", description = "extra system property of the service instance, KEY=VALUE (repeatable)")
     Map<String, String> serviceProperties = new LinkedHashMap<>();
 
@@ -90,12 +93,6 @@ final class BenchEnsemble implements Callable<Integer> {
     @Option(names = "--spin-wait", description = "let ONNX Runtime's worker threads spin between operators on both sides "
             + "(off by default: the idle pools of N separate sessions would otherwise spin and take the CPU the running one needs)")
     boolean spinWait;
-
-    @Option(names = "--timeout", defaultValue = "900", description = "seconds to wait for the service run")
-    long timeout;
-
-    @Option(names = "--runtime", defaultValue = "runtime", description = "runtime directory (logs, cache, results)")
-    Path runtime;
 
     @Override
     public Integer call() throws Exception {
@@ -118,11 +115,7 @@ final class BenchEnsemble implements Callable<Integer> {
             BundledEnsemble.materialise(dir); // an ensemble kept as its members (the bundled default): fused first
             out.put("model", Map.of("dir", modelDir.toString()));
         } else {
-            ModelResolver resolver;
-            try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
-                resolver = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(),
-                        runtime.resolve("cache/bench"));
-            }
+            ModelResolver resolver = BenchSupport.resolver(connection, serviceRun.runtime);
             meta = resolver.model(ModelRef.parse(model));
             dir = resolver.fetch(meta);
             out.put("model", Map.of("name", meta.name(), "version", meta.version(), "sha256", meta.sha256()));
@@ -187,11 +180,7 @@ final class BenchEnsemble implements Callable<Integer> {
             targets.put("serviceOverInProcess>=0.7", perSecond / fusedAtServiceBatch >= 0.7);
         }
         out.put("targetsMet", targets);
-        String json = Json.toPrettyString(out);
-        Path results = runtime.resolve("bench");
-        Files.createDirectories(results);
-        Files.writeString(results.resolve("ensemble-" + run + ".json"), json);
-        System.out.println(json);
+        System.out.println(BenchSupport.keep(serviceRun.runtime, "ensemble", run, out));
         return 0;
     }
 
@@ -210,7 +199,7 @@ final class BenchEnsemble implements Callable<Integer> {
         props.put("quorum.ensemble-voting.model", meta.name());
         props.put("quorum.ensemble-voting.follow", "version:" + meta.version());
         props.put("quorum.models.store-dir", connection.store().root().toAbsolutePath().toString());
-        props.put("quorum.models.cache-dir", runtime.resolve("cache/bench-ensemble-voting").toAbsolutePath().toString());
+        props.put("quorum.models.cache-dir", serviceRun.runtime.resolve("cache/bench-ensemble-voting").toAbsolutePath().toString());
         props.put("quorum.inference.intra-op-threads", Integer.toString(threads));
         props.putAll(serviceProperties);
         List<byte[]> payloads = new ArrayList<>();
@@ -229,14 +218,14 @@ final class BenchEnsemble implements Callable<Integer> {
         try (TopicAdmin admin = clients.topicAdmin()) {
             admin.awaitCluster(Duration.ofSeconds(30));
             admin.ensure(topics.stream().map(t -> new TopicSpec(t, partitions, false, false, 3_600_000L)).toList());
-            try (ServiceProcess p = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
-                    runtime.resolve("logs/bench-ensemble-voting.log"), Duration.ofSeconds(180))) {
+            try (ServiceProcess p = ServiceProcess.start(serviceJar, serviceRun.jvmArgs, props,
+                    serviceRun.runtime.resolve("logs/bench-ensemble-voting.log"), Duration.ofSeconds(180))) {
                 log("ensemble-voting service ready on :%d", p.port());
                 Flow flow = new Flow(clients);
                 flow.run(in, classified, "warm-", payloads.subList(0, Math.min(500, payloads.size())), 0,
-                        Duration.ofSeconds(timeout));
+                        Duration.ofSeconds(serviceRun.timeout));
                 CpuMeter cpu = CpuMeter.start(p.handle());
-                Flow.Result r = flow.run(in, classified, "e2e-", payloads, 0, Duration.ofSeconds(timeout));
+                Flow.Result r = flow.run(in, classified, "e2e-", payloads, 0, Duration.ofSeconds(serviceRun.timeout));
                 svc.put("digits", r.records());
                 svc.put("seconds", round(r.seconds()));
                 svc.put("digitsPerSecond", round(r.perSecond()));
@@ -275,17 +264,5 @@ final class BenchEnsemble implements Callable<Integer> {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static void log(String fmt, Object... args) {
-        System.err.println("[bench] " + String.format(fmt, args));
     }
 }

@@ -1,5 +1,9 @@
 package io.quorum.cli;
 
+import static io.quorum.cli.BenchSupport.log;
+import static io.quorum.cli.BenchSupport.round;
+import static io.quorum.cli.BenchSupport.round3;
+
 import io.quorum.faces.align.FaceAligner;
 import io.quorum.faces.detect.BlazeFaceDetector;
 import io.quorum.faces.explain.OcclusionSensitivity;
@@ -12,11 +16,9 @@ import io.quorum.shared.data.ImageScoreList;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
-import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.KafkaClients;
 import io.quorum.shared.model.ImageScorerSpec;
 import io.quorum.shared.model.ModelPublisher;
-import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.topics.TopicAdmin;
 import io.quorum.shared.topics.TopicSpec;
 import io.quorum.shared.topics.Topics;
@@ -49,6 +51,9 @@ final class BenchImages implements Callable<Integer> {
     @Mixin
     Connection connection;
 
+    @Mixin
+    BenchSupport.ServiceRun serviceRun;
+
     @Option(names = "--model", defaultValue = ImageScorerSpec.MODEL_NAME, description = "NAME or NAME:VERSION (default: "
             + "the champion of ${DEFAULT-VALUE})")
     String model;
@@ -70,14 +75,6 @@ final class BenchImages implements Callable<Integer> {
             description = "the image-scoring service's runnable jar (default ${DEFAULT-VALUE})")
     Path serviceJar;
 
-    @Option(names = "--service-jvm-arg", description = "JVM argument of the service instance (repeatable; default -Xmx1g)")
-    List<String> serviceJvmArgs = new ArrayList<>(List.of("-Xmx1g"));
-
-    @Option(names = "--timeout", defaultValue = "900", description = "seconds to wait for each service run")
-    long timeout;
-
-    @Option(names = "--runtime", defaultValue = "runtime", description = "runtime directory (logs, cache, results)")
-    Path runtime;
 
     /** The service's defaults: batches of 16 photos, one inference and one detector thread. */
     private static final int BATCH = 16;
@@ -99,12 +96,9 @@ final class BenchImages implements Callable<Integer> {
         out.put("scores", DataDir.describe(list));
         ModelPublished meta;
         Path dir;
-        try (ModelRegistry registry = new ModelRegistry(connection.clients())) {
-            ModelResolver resolver = new ModelResolver(registry.snapshot(Duration.ofSeconds(30)), connection.store(),
-                    runtime.resolve("cache/bench"));
-            meta = resolver.model(ModelRef.parse(model));
-            dir = resolver.fetch(meta);
-        }
+        ModelResolver resolver = BenchSupport.resolver(connection, serviceRun.runtime);
+        meta = resolver.model(ModelRef.parse(model));
+        dir = resolver.fetch(meta);
         out.put("model", Map.of("name", meta.name(), "version", meta.version(), "sha256", meta.sha256()));
         byte[] onnx = Files.readAllBytes(dir.resolve(ModelPublisher.PRIMARY));
         Map<String, Object> targets = new LinkedHashMap<>();
@@ -116,11 +110,7 @@ final class BenchImages implements Callable<Integer> {
         }
         out.put("occlusionMap", occlusion(onnx, cropBytes.get(0)));
         out.put("targetsMet", targets);
-        String json = Json.toPrettyString(out);
-        Path results = runtime.resolve("bench");
-        Files.createDirectories(results);
-        Files.writeString(results.resolve("images-" + run + ".json"), json);
-        System.out.println(json);
+        System.out.println(BenchSupport.keep(serviceRun.runtime, "images", run, out));
         return 0;
     }
 
@@ -215,7 +205,7 @@ final class BenchImages implements Callable<Integer> {
         props.put("quorum.image-scoring.follow", "version:" + meta.version());
         props.put("quorum.image-scoring.already-aligned", Boolean.toString(!raw));
         props.put("quorum.models.store-dir", connection.store().root().toAbsolutePath().toString());
-        props.put("quorum.models.cache-dir", runtime.resolve("cache/bench-image-scoring").toAbsolutePath().toString());
+        props.put("quorum.models.cache-dir", serviceRun.runtime.resolve("cache/bench-image-scoring").toAbsolutePath().toString());
         props.put("quorum.inference.intra-op-threads", "1");
         KafkaClients clients = connection.clients();
         Map<String, Object> svc = new LinkedHashMap<>();
@@ -224,13 +214,13 @@ final class BenchImages implements Callable<Integer> {
             admin.awaitCluster(Duration.ofSeconds(30));
             admin.ensure(topics.stream().map(t -> new TopicSpec(t, partitions, false, false, 3_600_000L,
                     Topics.IMAGES_MAX_MESSAGE_BYTES)).toList());
-            try (ServiceProcess p = ServiceProcess.start(serviceJar, serviceJvmArgs, props,
-                    runtime.resolve("logs/bench-image-scoring.log"), Duration.ofSeconds(180))) {
+            try (ServiceProcess p = ServiceProcess.start(serviceJar, serviceRun.jvmArgs, props,
+                    serviceRun.runtime.resolve("logs/bench-image-scoring.log"), Duration.ofSeconds(180))) {
                 log("image-scoring service ready on :%d (%s)", p.port(), raw ? "raw photos" : "aligned crops");
                 Flow flow = new Flow(clients);
-                flow.run(in, scored, "warm-", photos.subList(0, Math.min(20, photos.size())), 0, Duration.ofSeconds(timeout));
+                flow.run(in, scored, "warm-", photos.subList(0, Math.min(20, photos.size())), 0, Duration.ofSeconds(serviceRun.timeout));
                 CpuMeter cpu = CpuMeter.start(p.handle());
-                Flow.Result r = flow.run(in, scored, "e2e-", photos, 0, Duration.ofSeconds(timeout));
+                Flow.Result r = flow.run(in, scored, "e2e-", photos, 0, Duration.ofSeconds(serviceRun.timeout));
                 svc.put("photos", r.records());
                 svc.put("seconds", round(r.seconds()));
                 svc.put("photosPerSecond", round(r.perSecond()));
@@ -279,17 +269,5 @@ final class BenchImages implements Callable<Integer> {
                     ms, ms / scoreMs);
             return m;
         }
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static void log(String fmt, Object... args) {
-        System.err.println("[bench] " + String.format(fmt, args));
     }
 }

@@ -1,5 +1,9 @@
 package io.quorum.cli;
 
+import static io.quorum.cli.BenchSupport.log;
+import static io.quorum.cli.BenchSupport.round;
+import static io.quorum.cli.BenchSupport.round3;
+
 import io.quorum.shared.events.ContentMode;
 import io.quorum.shared.events.FloatVector;
 import io.quorum.shared.events.ModelPublished;
@@ -8,7 +12,6 @@ import io.quorum.shared.events.VectorCodec;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.inference.OnnxSession;
 import io.quorum.shared.kafka.KafkaClients;
-import io.quorum.shared.json.Json;
 import io.quorum.shared.model.FileSystemModelStore;
 import io.quorum.shared.model.ModelRegistry;
 import io.quorum.shared.model.PairScorerSpec;
@@ -213,11 +216,7 @@ final class BenchPairs implements Callable<Integer> {
             }
         }
         out.put("loadAverageAtEnd", loadAverage());
-        String text = Json.toPrettyString(out);
-        Path results = runtime.resolve("bench");
-        Files.createDirectories(results);
-        Files.writeString(results.resolve("pairs-" + run + ".json"), text);
-        System.out.println(text);
+        System.out.println(BenchSupport.keep(runtime, "pairs", run, out));
         return 0;
     }
 
@@ -488,17 +487,5 @@ final class BenchPairs implements Callable<Integer> {
         }
         return new PairEmbedded(PairEmbedded.SCHEMA_VERSION, "bench-" + i, "l" + i, "r" + i,
                 FloatVector.wrap(a), FloatVector.wrap(b), embedder, 1, System.currentTimeMillis());
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static void log(String fmt, Object... args) {
-        System.err.println("[bench] " + String.format(fmt, args));
     }
 }

@@ -1,5 +1,8 @@
 package io.quorum.cli;
 
+import static io.quorum.cli.BenchSupport.round;
+import static io.quorum.cli.BenchSupport.round3;
+
 import io.quorum.shared.data.DataDir;
 import io.quorum.shared.data.LabeledPair;
 import io.quorum.shared.data.PairFileReader;
@@ -8,7 +11,6 @@ import io.quorum.shared.events.FloatVector;
 import io.quorum.shared.events.Lineage;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.events.QuestionEmbedded;
-import io.quorum.shared.inference.DevicePolicy;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.json.Json;
 import io.quorum.shared.kafka.KafkaClients;
@@ -190,14 +192,7 @@ final class BenchScale implements Callable<Integer> {
 
     /** Writes the JSON so far (after every measurement: a long run that fails keeps what it measured). */
     private void write() throws IOException {
-        String json = Json.toPrettyString(out);
-        Path dir = runtime.resolve("bench");
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("scale-" + run + ".json"), json);
-        if (results != null) {
-            Files.createDirectories(results.toAbsolutePath().getParent());
-            Files.writeString(results, json);
-        }
+        BenchSupport.writeResults(results, BenchSupport.keep(runtime, "scale", run, out));
     }
 
     // ---------------------------------------------------------------- duplicate search
@@ -289,7 +284,7 @@ final class BenchScale implements Callable<Integer> {
                     indexed = 0; // not even serving its metrics yet
                 }
                 build.put("completed", false);
-                build.put("stoppedAfterSeconds", round1(seconds));
+                build.put("stoppedAfterSeconds", round(seconds));
                 build.put("indexedWhenStopped", (long) indexed);
                 build.put("recordsPerSecondSoFar", Math.round(indexed / seconds));
                 build.put("projectedSeconds", indexed > 0 ? Math.round(produced * seconds / indexed) : null);
@@ -299,7 +294,7 @@ final class BenchScale implements Callable<Integer> {
                 stopped = true;
             } else {
                 double ready = (System.nanoTime() - t0) / 1e9;
-                build.put("readySeconds", round1(ready));
+                build.put("readySeconds", round(ready));
                 build.putAll(replayFigures(svc));
                 row.put("build", build);
                 log("built: %s", build);
@@ -332,7 +327,7 @@ final class BenchScale implements Callable<Integer> {
                     Duration.ofHours(1))) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("tailQuestions", tail);
-                r.put("readySeconds", round1((System.nanoTime() - t1) / 1e9));
+                r.put("readySeconds", round((System.nanoTime() - t1) / 1e9));
                 r.putAll(replayFigures(svc));
                 restarts.add(r);
                 log("restart with a tail of %d: %s", tail, r);
@@ -405,12 +400,12 @@ final class BenchScale implements Callable<Integer> {
         long n = questions;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("questions", n);
-        m.put("totalMiB", round1(total / 1048576.0));
-        m.put("uncommittedMiB", round1(uncommitted / 1048576.0));
+        m.put("totalMiB", round(total / 1048576.0));
+        m.put("uncommittedMiB", round(uncommitted / 1048576.0));
         Map<String, Object> mib = new LinkedHashMap<>();
         Map<String, Object> perQuestion = new LinkedHashMap<>();
         bytes.forEach((k, v) -> {
-            mib.put(k, round1(v / 1048576.0));
+            mib.put(k, round(v / 1048576.0));
             perQuestion.put(k, n == 0 ? 0 : Math.round(v / (double) n));
         });
         m.put("MiB", mib);
@@ -425,7 +420,7 @@ final class BenchScale implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         double seconds = svc.metricSum("quorum_duplicates_replay_seconds");
         double records = svc.metricSum("quorum_duplicates_replayed_records");
-        m.put("indexSeconds", round1(seconds));
+        m.put("indexSeconds", round(seconds));
         m.put("recordsReplayed", (long) records);
         if (seconds > 0) {
             m.put("recordsPerSecond", Math.round(records / seconds));
@@ -475,13 +470,13 @@ final class BenchScale implements Callable<Integer> {
         gc.getInputStream().readAllBytes();
         gc.waitFor();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("heapUsedAfterGcMiB", round1(svc.metricSum("jvm_memory_used_bytes", "area=\"heap\"") / 1048576));
-        m.put("heapMaxMiB", round1(svc.metricSum("jvm_memory_max_bytes", "area=\"heap\"") / 1048576));
+        m.put("heapUsedAfterGcMiB", round(svc.metricSum("jvm_memory_used_bytes", "area=\"heap\"") / 1048576));
+        m.put("heapMaxMiB", round(svc.metricSum("jvm_memory_max_bytes", "area=\"heap\"") / 1048576));
         Map<String, Long> status = procStatus(svc.handle().pid());
-        m.put("rssMiB", round1(status.getOrDefault("VmRSS", 0L) / 1024.0));
-        m.put("rssAnonMiB", round1(status.getOrDefault("RssAnon", 0L) / 1024.0));
-        m.put("rssFileMiB", round1(status.getOrDefault("RssFile", 0L) / 1024.0));
-        m.put("indexOnDiskMiB", round1(svc.metricSum("quorum_duplicates_index_size_bytes") / 1048576));
+        m.put("rssMiB", round(status.getOrDefault("VmRSS", 0L) / 1024.0));
+        m.put("rssAnonMiB", round(status.getOrDefault("RssAnon", 0L) / 1024.0));
+        m.put("rssFileMiB", round(status.getOrDefault("RssFile", 0L) / 1024.0));
+        m.put("indexOnDiskMiB", round(svc.metricSum("quorum_duplicates_index_size_bytes") / 1048576));
         return m;
     }
 
@@ -592,7 +587,7 @@ final class BenchScale implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<List<SyntheticQuestions.Neighbour>> truth = corpus.exact(probes, all.stream().map(Sent::vector).toList(), 10);
         log("brute force done in %.0f s", (System.nanoTime() - t0) / 1e9);
-        out.put("bruteForceSeconds", round1((System.nanoTime() - t0) / 1e9));
+        out.put("bruteForceSeconds", round((System.nanoTime() - t0) / 1e9));
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < measured.size(); i++) {
             index.put(measured.get(i).id(), i);
@@ -1028,7 +1023,7 @@ final class BenchScale implements Callable<Integer> {
         Flow.Result r = flow.run(in, out, prefix, payloads, 0, Duration.ofSeconds(900));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("records", r.records());
-        m.put("seconds", round1(r.seconds()));
+        m.put("seconds", round(r.seconds()));
         m.put("recordsPerSecond", Math.round(r.perSecond()));
         m.put("lost", 0); // Flow fails unless every record is answered
         m.put("duplicates", r.duplicates());
@@ -1047,17 +1042,17 @@ final class BenchScale implements Callable<Integer> {
             one.put("instance", i + 1);
             one.put("records", Math.round(recs));
             one.put("cpuSeconds", round2(cpu));
-            one.put("cpuMicrosPerRecord", recs > 0 ? round1(cpu * 1e6 / recs) : null);
+            one.put("cpuMicrosPerRecord", recs > 0 ? round(cpu * 1e6 / recs) : null);
             // of which the JIT compiler (every new instance compiles the same code again) and the garbage collector;
             // the rest is the work itself, whose per-record share grows as batches shrink
-            one.put("jitMicrosPerRecord", recs > 0 ? round1(jit * 1e6 / recs) : null);
-            one.put("gcMicrosPerRecord", recs > 0 ? round1(gc * 1e6 / recs) : null);
-            one.put("restMicrosPerRecord", recs > 0 ? round1((cpu - jit - gc) * 1e6 / recs) : null);
-            one.put("meanBatchRecords", batches > 0 ? round1(recs / batches) : null);
+            one.put("jitMicrosPerRecord", recs > 0 ? round(jit * 1e6 / recs) : null);
+            one.put("gcMicrosPerRecord", recs > 0 ? round(gc * 1e6 / recs) : null);
+            one.put("restMicrosPerRecord", recs > 0 ? round((cpu - jit - gc) * 1e6 / recs) : null);
+            one.put("meanBatchRecords", batches > 0 ? round(recs / batches) : null);
             per.add(one);
         }
         m.put("perInstance", per);
-        m.put("serviceCpuMicrosPerRecord", round1(totalCpu * 1e6 / r.records()));
+        m.put("serviceCpuMicrosPerRecord", round(totalCpu * 1e6 / r.records()));
         return m;
     }
 
@@ -1103,16 +1098,8 @@ final class BenchScale implements Callable<Integer> {
         }
     }
 
-    private static double round1(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
     private static double round2(double v) {
         return Math.round(v * 100) / 100.0;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000) / 1000.0;
     }
 
     private static void log(String fmt, Object... args) {

@@ -1,17 +1,11 @@
 package io.quorum.training.selfai;
 
-import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
-
 /**
  * The Huber loss of the Selfai fine-tuning stage (ND4J has none): per output value {@code d = prediction - label},
  * {@code 0.5 d^2} when {@code |d| <= delta}, else {@code delta (|d| - 0.5 delta)}; its gradient is {@code d} clipped to
  * {@code [-delta, delta]}. Quadratic near the target, linear for outliers (mislabelled or corrupt images).
  */
-public final class HuberLoss implements ILossFunction {
+public final class HuberLoss extends HostLossFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -43,12 +37,8 @@ public final class HuberLoss implements ILossFunction {
     }
 
     @Override
-    public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        float[] out = Losses.activated(preOutput, activationFn);
-        float[] y = Losses.floats(labels);
-        int n = (int) preOutput.size(0);
+    float[] scores(float[] out, float[] y, float[] m, int n) {
         int k = out.length / n;
-        float[] m = mask == null ? null : Losses.floats(mask);
         float[] score = new float[n];
         for (int i = 0; i < n; i++) {
             double s = 0;
@@ -58,47 +48,24 @@ public final class HuberLoss implements ILossFunction {
             }
             score[i] = (float) s;
         }
-        return Nd4j.create(score, new long[] {n, 1}, 'c').castTo(preOutput.dataType());
+        return score;
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        INDArray a = computeScoreArray(labels, preOutput, activationFn, mask);
-        double s = a.sumNumber().doubleValue();
-        return average ? s / preOutput.size(0) : s;
-    }
-
-    @Override
-    public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        float[] out = Losses.activated(preOutput, activationFn);
-        float[] y = Losses.floats(labels);
-        int n = (int) preOutput.size(0);
+    float[] gradient(float[] out, float[] y, float[] m, int n) {
         int k = out.length / n;
-        float[] m = mask == null ? null : Losses.floats(mask);
         float[] g = new float[out.length];
         for (int i = 0; i < out.length; i++) {
             double d = out[i] - y[i];
             double w = m == null ? 1 : m.length == n ? m[i / k] : m[i];
             g[i] = (float) (w * Math.max(-delta, Math.min(delta, d)));
         }
-        return Losses.backprop(preOutput, activationFn, g);
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-                                                          INDArray mask, boolean average) {
-        return Pair.of(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
+        return g;
     }
 
     @Override
     public String name() {
         return "huber(" + delta + ")";
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 
     @Override

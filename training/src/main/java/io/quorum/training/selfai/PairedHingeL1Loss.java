@@ -1,10 +1,6 @@
 package io.quorum.training.selfai;
 
-import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
  * The Siamese loss of the Selfai pre-training: the hinge embedding loss on the L1 distance between two images'
@@ -17,7 +13,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * <p>The per-row score is {@code L_i / 2} on each row of the pair, so a minibatch's average score is half the mean pair
  * loss; the gradient is the exact gradient of {@code sum_i L_i} (DL4J divides by the minibatch size).
  */
-public final class PairedHingeL1Loss implements ILossFunction {
+public final class PairedHingeL1Loss extends HostLossFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -82,39 +78,30 @@ public final class PairedHingeL1Loss implements ILossFunction {
     }
 
     @Override
-    public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+    void checkMask(INDArray mask) {
         if (mask != null) {
             throw new UnsupportedOperationException("masks are not supported by the paired hinge loss");
         }
-        int rows = (int) preOutput.size(0);
-        float[] f = Losses.activated(preOutput, activationFn);
+    }
+
+    @Override
+    float[] scores(float[] f, float[] labels, float[] mask, int rows) {
         double[] d = distances(f, rows, f.length / rows);
-        int[] y = labels(Losses.floats(labels), rows);
+        int[] y = labels(labels, rows);
         float[] score = new float[rows];
         for (int i = 0; i < d.length; i++) {
             float l = (float) (value(d[i], y[i], margin) / 2);
             score[i] = l;
             score[i + d.length] = l;
         }
-        return Nd4j.create(score, new long[] {rows, 1}, 'c').castTo(preOutput.dataType());
+        return score;
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        double s = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? s / preOutput.size(0) : s;
-    }
-
-    @Override
-    public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        if (mask != null) {
-            throw new UnsupportedOperationException("masks are not supported by the paired hinge loss");
-        }
-        int rows = (int) preOutput.size(0);
-        float[] f = Losses.activated(preOutput, activationFn);
+    float[] gradient(float[] f, float[] labels, float[] mask, int rows) {
         int dims = f.length / rows;
         double[] d = distances(f, rows, dims);
-        int[] y = labels(Losses.floats(labels), rows);
+        int[] y = labels(labels, rows);
         int b = d.length;
         float[] g = new float[f.length];
         for (int i = 0; i < b; i++) {
@@ -130,24 +117,12 @@ public final class PairedHingeL1Loss implements ILossFunction {
                 g[(i + b) * dims + j] = -s;
             }
         }
-        return Losses.backprop(preOutput, activationFn, g);
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-                                                          INDArray mask, boolean average) {
-        return Pair.of(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
+        return g;
     }
 
     @Override
     public String name() {
         return "hinge-embedding-l1(margin=" + margin + ")";
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 
     @Override

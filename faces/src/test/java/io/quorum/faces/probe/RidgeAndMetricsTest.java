@@ -84,4 +84,47 @@ class RidgeAndMetricsTest {
         assertThat(sol[0]).isCloseTo(0.5, within(1e-12));
         assertThat(sol[1]).isCloseTo(0, within(1e-12));
     }
+
+    /** The dual-form CV gives, fold by fold, the PLCC of the primal {@link Ridge} fitted on the other folds. */
+    @Test
+    void crossValidationInDualFormMatchesThePrimalRidgeFoldByFold() throws Exception {
+        Random r = new Random(11);
+        int n = 70;
+        for (int d : new int[] {12, 150}) { // fewer and more features than rows
+            float[][] x = new float[n][d];
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    x[i][j] = (float) (r.nextGaussian() * (1 + j % 5) + j);
+                }
+                y[i] = x[i][0] - 0.5 * x[i][d - 1] + r.nextGaussian();
+            }
+            double[] grid = {0.1, 10, 1000};
+            int[] fold = RidgeCv.folds(n, 5, 3);
+            assertThat(java.util.Arrays.stream(fold).filter(f -> f == 4).count()).isEqualTo(14);
+            RidgeCv.Result cv = RidgeCv.run(x, y, grid, fold, 2);
+            for (int l = 0; l < grid.length; l++) {
+                for (int f = 0; f < 5; f++) {
+                    java.util.List<float[]> tx = new java.util.ArrayList<>();
+                    java.util.List<Double> ty = new java.util.ArrayList<>();
+                    java.util.List<Integer> te = new java.util.ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        if (fold[i] == f) {
+                            te.add(i);
+                        } else {
+                            tx.add(x[i]);
+                            ty.add(y[i]);
+                        }
+                    }
+                    Ridge primal = Ridge.fit(tx.toArray(new float[0][]), ty.stream().mapToDouble(Double::doubleValue).toArray(), grid[l]);
+                    double[] p = te.stream().mapToDouble(i -> primal.predict(x[i])).toArray();
+                    double[] t = te.stream().mapToDouble(i -> y[i]).toArray();
+                    assertThat(cv.points().get(l).foldPlcc()[f]).as("d=%d lambda=%s fold %d", d, grid[l], f)
+                            .isCloseTo(RegressionMetrics.of(p, t).plcc(), within(1e-9));
+                }
+            }
+            RidgeCv.Point best = cv.points().stream().max(java.util.Comparator.comparingDouble(RidgeCv.Point::meanPlcc)).orElseThrow();
+            assertThat(cv.best()).isEqualTo(best);
+        }
+    }
 }

@@ -61,6 +61,47 @@ class TfjsToOnnxTest {
     }
 
     @Test
+    void faceresDeepMatchesTheReferenceOnARealCrop() throws Exception {
+        TfjsModel model = TfjsModel.read(FaceTestData.humanModels().resolve("models"), "faceres-deep");
+        TfjsReference ref = new TfjsReference(model);
+        FloatTensor input = FaceresEmbedder.input(List.of(FaceTestData.read(sampleCrops(3).get(2))));
+        // not bundled by default (-Dfaces.bundled adds it): converted here with the build's own conversion step
+        byte[] converted = io.quorum.faces.model.BuildFaceModels.convert(model, FaceModel.FACERES_DEEP).toBytes();
+        try (OnnxSession s = OnnxSession.open(converted, InferenceOptions.cpu(1))) {
+            Map<String, Tensor> onnx = s.run(Map.of("image", input));
+            var out = ref.run(new TfjsReference.T(new int[] {1, 224, 224, 3}, toDouble(input.data())),
+                    List.of("global_pooling/Mean", "age_pred/Softmax"));
+            assertClose("faceres-deep descriptor", row((FloatTensor) onnx.get("descriptor"), 0), out.get("global_pooling/Mean").v());
+            assertClose("faceres-deep age", row((FloatTensor) onnx.get("age"), 0), out.get("age_pred/Softmax").v());
+            assertThat(java.util.Arrays.stream(out.get("global_pooling/Mean").v()).max().orElseThrow()).isGreaterThan(0.1);
+        }
+    }
+
+    @Test
+    void emotionMatchesTheReferenceOnARealCrop() throws Exception {
+        TfjsModel model = TfjsModel.read(FaceTestData.humanModels().resolve("models"), "emotion");
+        TfjsReference ref = new TfjsReference(model);
+        BufferedImage grey = Images.resize(FaceTestData.read(sampleCrops(2).get(1)), 64, 64);
+        float[] x = new float[64 * 64];
+        for (int r = 0; r < 64; r++) {
+            for (int c = 0; c < 64; c++) {
+                int rgb = grey.getRGB(c, r);
+                double g = (0.2989 * ((rgb >> 16) & 255) + 0.5870 * ((rgb >> 8) & 255) + 0.1140 * (rgb & 255)) / 255;
+                x[r * 64 + c] = (float) ((g - 0.5) * 2);
+            }
+        }
+        var out = ref.run(new TfjsReference.T(new int[] {1, 64, 64, 1}, toDouble(x)),
+                List.of("StatefulPartitionedCall/model_1/add_2/add", "Identity"));
+        try (OnnxSession s = FaceModels.open(FaceModel.EMOTION, InferenceOptions.cpu(1))) {
+            Map<String, Tensor> onnx = s.run(Map.of("image", FloatTensor.of(x, 1, 64, 64, 1)));
+            assertThat(((FloatTensor) onnx.get("block")).shape()).containsExactly(1, 8, 8, 256);
+            assertClose("emotion block", ((FloatTensor) onnx.get("block")).data(), out.get("StatefulPartitionedCall/model_1/add_2/add").v());
+            assertClose("emotion probabilities", ((FloatTensor) onnx.get("probabilities")).data(), out.get("Identity").v());
+            assertThat(java.util.Arrays.stream(out.get("Identity").v()).sum()).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-6));
+        }
+    }
+
+    @Test
     void blazefaceMatchesTheReferenceOnARealPhoto() throws Exception {
         TfjsModel model = TfjsModel.read(FaceTestData.humanModels().resolve("models"), "blazeface");
         TfjsReference ref = new TfjsReference(model);

@@ -87,6 +87,16 @@ class DigitClassifierJobTest {
             }
             assertThat(ok / (double) p.length).as("the served model scores the validation split as the job reported")
                     .isEqualTo(m.metrics().get("accuracy"));
+            // the gradient graph's own probabilities (what FGSM scores the clean images with) are the model's
+            float[][] x = val.head(64).images();
+            var pg = c.probabilitiesAndGradient(x, java.util.Arrays.copyOf(val.labels(), 64));
+            float[][] direct = c.probabilities(x);
+            for (int i = 0; i < x.length; i++) {
+                for (int k = 0; k < direct[i].length; k++) {
+                    assertThat(pg.probabilities()[i][k]).isCloseTo(direct[i][k], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
+            assertThat(pg.gradient()).isDeepEqualTo(c.lossGradient(x, java.util.Arrays.copyOf(val.labels(), 64)));
         }
     }
 

@@ -44,7 +44,8 @@ public final class AttackReport {
     private static AttackReport score(Classifier target, float[][] clean, int[] labels, Outcome outcome, int targetClass,
                                       int[] targets, double confidence) {
         float[][] adv = outcome.adversarial();
-        float[][] before = clean == null ? null : target.probabilities(clean);
+        float[][] known = outcome.cleanProbabilitiesOn(target);
+        float[][] before = clean == null ? null : known != null ? known : target.probabilities(clean);
         float[][] after = target.probabilities(adv);
         int[] pa = Classifier.argmax(after);
         int[] pb = before == null ? null : Classifier.argmax(before);

@@ -125,11 +125,18 @@ public final class OnnxClassifier implements GradientClassifier, AutoCloseable {
 
     @Override
     public float[][] lossGradient(float[][] images, int[] labels) {
+        return probabilitiesAndGradient(images, labels).gradient();
+    }
+
+    /** One call of the gradient graph, which outputs the probabilities beside the gradient. */
+    @Override
+    public ProbabilitiesAndGradient probabilitiesAndGradient(float[][] images, int[] labels) {
         if (gradient == null) {
             throw new UnsupportedOperationException("this version has no " + DigitClassifierSpec.GRADIENT_ARTIFACT
                     + ": white-box attacks cannot run on it");
         }
         queries.addAndGet(images.length);
+        float[][] probabilities = new float[images.length][];
         float[][] out = new float[images.length][];
         try {
             for (int from = 0; from < images.length; from += CHUNK) {
@@ -137,11 +144,12 @@ public final class OnnxClassifier implements GradientClassifier, AutoCloseable {
                 DigitClassifierSpec.Gradients g = DigitClassifierSpec.gradients(gradient,
                         java.util.Arrays.copyOfRange(images, from, to), java.util.Arrays.copyOfRange(labels, from, to), classes);
                 System.arraycopy(g.gradient(), 0, out, from, to - from);
+                System.arraycopy(g.probabilities(), 0, probabilities, from, to - from);
             }
         } catch (OrtException e) {
             throw new IllegalStateException("gradient inference failed: " + e.getMessage(), e);
         }
-        return out;
+        return new ProbabilitiesAndGradient(probabilities, out);
     }
 
     private static void close(OnnxSession a, OnnxSession b) {

@@ -46,6 +46,19 @@ class WhiteBoxAttacksTest {
         }
         assertThat(o.adversarial()[0][0]).isIn(0f, 0.15f);
         assertThat(o.queries()).containsOnly(1L);
+
+        // the gradient call's probabilities of the clean images come along: scoring on the same model reuses them
+        assertThat(o.cleanProbabilitiesOn(m)).isDeepEqualTo(m.probabilities(x));
+        assertThat(o.cleanProbabilitiesOn(LinearModel.random(4, PIXELS, 9))).isNull();
+        long before = m.queries;
+        AttackReport r = AttackReport.score(m, x, y, o, -1, 0.99);
+        assertThat(m.queries - before).as("one pass, over the adversarials only").isEqualTo(x.length);
+        LinearModel other = LinearModel.random(4, PIXELS, 1); // same weights, another instance: scores both
+        AttackReport again = AttackReport.score(other, x, y, o, -1, 0.99);
+        assertThat(other.queries).isEqualTo(2L * x.length);
+        for (int i = 0; i < x.length; i++) {
+            assertThat(r.item(i)).isEqualTo(again.item(i));
+        }
     }
 
     @Test

@@ -128,9 +128,21 @@ class DuplicatesRunnerIT {
 
     private static Running start(String topic, String out, Path dir, String group, double threshold,
                                  Quantization quantization) {
+        return start(topic, out, dir, group, threshold, quantization, 40);
+    }
+
+    /**
+     * Candidates beyond every index of these tests: the graph proposes every question, so two indexes built along
+     * different paths (a checkpoint + its tail vs one rebuild: other segments, other int8 quantiles, other HNSW graphs)
+     * are compared on their contents, not on two approximations.
+     */
+    static final int EXHAUSTIVE = 2_000;
+
+    private static Running start(String topic, String out, Path dir, String group, double threshold,
+                                 Quantization quantization, int candidates) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         KafkaOutput output = TestKafka.clients().output("it");
-        DuplicatesRunner.Settings settings = new DuplicatesRunner.Settings(topic, out, dir, quantization, 16, 5, 40,
+        DuplicatesRunner.Settings settings = new DuplicatesRunner.Settings(topic, out, dir, quantization, 16, 5, candidates,
                 Duration.ofSeconds(1));
         DuplicatesRunner runner = new DuplicatesRunner(TestKafka.clients(), group, settings, output, () ->
                 new DuplicatesRunner.LeasedScorer() {
@@ -299,7 +311,7 @@ class DuplicatesRunnerIT {
 
         // first start: the index is built from the whole topic and committed
         Map<Integer, Long> firstEnds = endOffsets(topic);
-        try (Running first = start(topic, outResumed, persisted, group, 0.0)) {
+        try (Running first = start(topic, outResumed, persisted, group, 0.0, Quantization.INT8, EXHAUSTIVE)) {
             await().atMost(Duration.ofSeconds(60)).until(first.runner()::replayed);
             assertThat(first.runner().lastRebuild().reason()).isEqualTo(Reason.NO_INDEX);
             assertThat(first.runner().replayedRecords()).isEqualTo(n1);
@@ -338,7 +350,7 @@ class DuplicatesRunnerIT {
         Map<String, DuplicatesFound> rebuilt;
         double indexedRebuilt;
         try (TopicReader found = TopicReader.fromBeginning(outResumed);
-             Running restart = start(topic, outResumed, persisted, group, 0.0)) {
+             Running restart = start(topic, outResumed, persisted, group, 0.0, Quantization.INT8, EXHAUSTIVE)) {
             resumed = answers(found, run + "-p", live.size());
             assertThat(restart.runner().lastRebuild()).as("resumed from the checkpoint").isNull();
             assertThat(restart.runner().replayedRecords()).as("only the tail: h-400..599 and a tombstone").isEqualTo(n2 + 1);
@@ -350,7 +362,7 @@ class DuplicatesRunnerIT {
                     .until(() -> checkpoint(persisted).nextOffsets().equals(ends));
         }
         try (TopicReader found = TopicReader.fromBeginning(outRebuilt);
-             Running full = start(topic, outRebuilt, tmp.resolve("fresh"), otherGroup, 0.0)) {
+             Running full = start(topic, outRebuilt, tmp.resolve("fresh"), otherGroup, 0.0, Quantization.INT8, EXHAUSTIVE)) {
             rebuilt = answers(found, run + "-p", live.size());
             assertThat(full.runner().lastRebuild().reason()).isEqualTo(Reason.NO_INDEX);
             assertThat(full.runner().replayedRecords()).isEqualTo(n1 + n2 + 1);
@@ -374,7 +386,7 @@ class DuplicatesRunnerIT {
         // a third start resumes with nothing to replay, and both deleted questions stay out across the restart: their
         // own vectors no longer find them, while a kept question's own vector finds it first
         try (TopicReader found = TopicReader.fromBeginning(outAgain);
-             Running third = start(topic, outAgain, persisted, group, 0.0)) {
+             Running third = start(topic, outAgain, persisted, group, 0.0, Quantization.INT8, EXHAUSTIVE)) {
             await().atMost(Duration.ofSeconds(60)).until(third.runner()::replayed);
             assertThat(third.runner().lastRebuild()).isNull();
             assertThat(third.runner().replayedRecords()).isZero();
@@ -396,7 +408,7 @@ class DuplicatesRunnerIT {
 
         // the same index opened with another quantisation than it was built with: rebuilt from the topic, counted
         try (TopicReader found = TopicReader.fromBeginning(outFloat);
-             Running other = start(topic, outFloat, persisted, group, 0.0, Quantization.NONE)) {
+             Running other = start(topic, outFloat, persisted, group, 0.0, Quantization.NONE, EXHAUSTIVE)) {
             await().atMost(Duration.ofSeconds(60)).until(other.runner()::replayed);
             assertThat(other.runner().lastRebuild().reason()).isEqualTo(Reason.QUANTIZATION_CHANGED);
             assertThat(other.runner().replayedRecords()).isEqualTo(n1 + n2 + 1 + live.size() + 1 + 3);
@@ -418,7 +430,7 @@ class DuplicatesRunnerIT {
             send(producer, topic, 1, run + "-q11", question(run + "-q11", paraphrase(h[11], r)));
         }
         try (TopicReader found = TopicReader.fromBeginning(outCorrupt);
-             Running again = start(topic, outCorrupt, persisted, group, 0.0)) {
+             Running again = start(topic, outCorrupt, persisted, group, 0.0, Quantization.INT8, EXHAUSTIVE)) {
             DuplicatesFound answer = answers(found, run + "-q11", 1).get(run + "-q11");
             assertThat(again.runner().lastRebuild().reason()).isEqualTo(Reason.UNREADABLE);
             assertThat(ids(answer).get(0)).isEqualTo(run + "-h-11");

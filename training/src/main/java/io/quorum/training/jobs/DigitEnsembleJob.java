@@ -452,7 +452,8 @@ public final class DigitEnsembleJob implements TrainingJob {
      * max |reference - fused| on up to 256 held images: each trained member's slice of {@code members} against its DL4J
      * network, the baseline's against its own {@code model.onnx}; and on up to 64 of them the fused gradient against the
      * members' input gradients (DL4J's of each network's inference function, the baseline's own gradient graph) combined
-     * as the mean-probability ensemble's ({@link EnsembleFusion}).
+     * as the mean-probability ensemble's ({@link EnsembleFusion}), the worst three images of 64 set aside as at a ReLU
+     * or pooling tie ({@link Parity#exceptTies}).
      */
     static Map<String, Double> parity(List<Member> members, OnnxSession model, OnnxSession gradient, DigitSet held)
             throws OrtException, IOException {
@@ -505,13 +506,14 @@ public final class DigitEnsembleJob implements TrainingJob {
         Map<String, Tensor> out = gradient.run(Map.of(DigitClassifierSpec.INPUT, FloatTensor.matrix(gprobe.images()),
                 DigitClassifierSpec.LABELS, Parity.tensor(gy)), DigitClassifierSpec.GRADIENT);
         float[][] fusedGradient = ((FloatTensor) out.get(DigitClassifierSpec.GRADIENT)).rows();
-        double grad = 0;
+        double[] perImage = new double[n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < num[i].length; j++) {
                 // the combined gradient in double from float32 parts: relative to the gradient's own scale
-                grad = Math.max(grad, diff(fusedGradient[i][j], den[i] > 0 ? num[i][j] / den[i] : 0));
+                perImage[i] = Math.max(perImage[i], diff(fusedGradient[i][j], den[i] > 0 ? num[i][j] / den[i] : 0));
             }
         }
+        double grad = Parity.exceptTies(perImage);
         Map<String, Double> result = new LinkedHashMap<>();
         result.put("members", probabilities);
         result.put("gradient", grad);

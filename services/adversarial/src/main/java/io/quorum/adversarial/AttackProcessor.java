@@ -1,5 +1,6 @@
 package io.quorum.adversarial;
 
+import io.quorum.shared.data.IdxReader;
 import io.quorum.shared.events.AdversarialGenerated;
 import io.quorum.shared.events.AttackCompleted;
 import io.quorum.shared.events.DigitImage;
@@ -452,9 +453,13 @@ final class AttackProcessor {
         long start = System.nanoTime();
         Job job = b.job();
         DigitSet set;
+        int sourceSize;
         try {
+            // only the head a limited request attacks is inflated (the first 2,000 of 60,000 cost 1/30 of the set)
+            sourceSize = IdxReader.count(job.dataset().images());
             set = DigitSets.read(job.dataset().reference(), job.dataset().images(), job.dataset().labels(),
-                    DigitSets.classesOf(job.dataset().reference()));
+                    DigitSets.classesOf(job.dataset().reference()), job.limit() < 0 ? -1 : Math.min(job.limit(),
+                            settings.maxImages() + 1));
         } catch (IOException | RuntimeException e) {
             throw new InvalidEventException(RejectReason.INVALID_VALUE, "data set '" + job.dataset().reference()
                     + "' cannot be read: " + e.getMessage());
@@ -464,7 +469,7 @@ final class AttackProcessor {
         int n = job.limit() < 0 ? set.size() : Math.min(job.limit(), set.size());
         if (n > settings.maxImages()) {
             throw new InvalidEventException(RejectReason.LIMIT_EXCEEDED, "data set '" + job.dataset().reference() + "' has "
-                    + set.size() + " images, above this service's limit of " + settings.maxImages()
+                    + sourceSize + " images, above this service's limit of " + settings.maxImages()
                     + " per request: give 'limit'");
         }
         for (int i = 0; i < n; i++) {
@@ -543,7 +548,7 @@ final class AttackProcessor {
             DigitSet out = new DigitSet(name, Arrays.copyOf(adv, attacked), Arrays.copyOf(set.labels(), attacked),
                     set.height(), set.width(), set.classes());
             try {
-                AdversarialSets.Stored s = sets.store(name, out, card(b, set, n, t, error), job.requestId());
+                AdversarialSets.Stored s = sets.store(name, out, card(b, sourceSize, n, t, error), job.requestId());
                 stored = s.describe();
                 if (!s.reused()) {
                     metrics.datasetStored();
@@ -561,7 +566,7 @@ final class AttackProcessor {
     }
 
     /** The JSON card of a stored set: lineage (models, attack, parameters, source data) and figures. */
-    private Map<String, Object> card(Bound b, DigitSet set, int requested, Tally t, String error) {
+    private Map<String, Object> card(Bound b, int sourceSize, int requested, Tally t, String error) {
         Job job = b.job();
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("kind", "adversarial-dataset");
@@ -576,7 +581,7 @@ final class AttackProcessor {
         data.put("images", job.dataset().names().get(0));
         data.put("labels", job.dataset().names().get(1));
         data.put("relativeTo", "the data directory (quorum.adversarial.data-dir, default QUORUM_DATA_DIR)");
-        data.put("size", set.size());
+        data.put("size", sourceSize);
         c.put("source", data);
         c.put("craftedOn", model(b.craft()));
         c.put("scoredOn", model(b.target()));

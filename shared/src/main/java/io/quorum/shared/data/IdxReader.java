@@ -23,6 +23,15 @@ public final class IdxReader {
     /** IDX element type of big-endian IEEE 754 float32. */
     public static final int FLOAT32 = 0x0D;
 
+    /** {@code b / 255f} for every unsigned byte: the same floats as the division, without one per pixel. */
+    private static final float[] SCALED = new float[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            SCALED[b] = b / 255f;
+        }
+    }
+
     /**
      * An IDX array: its element {@code type} ({@link #UNSIGNED_BYTE} or {@link #FLOAT32}), dimensions and flat
      * row-major data as stored (4 big-endian bytes per float32 element).
@@ -62,8 +71,9 @@ public final class IdxReader {
                         .asFloatBuffer().get(out);
                 return out;
             }
+            int base = i * size;
             for (int j = 0; j < size; j++) {
-                out[j] = (data[i * size + j] & 0xFF) / 255f;
+                out[j] = SCALED[data[base + j] & 0xFF];
             }
             return out;
         }
@@ -78,18 +88,74 @@ public final class IdxReader {
     }
 
     public static IdxArray read(Path file) throws IOException {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        return read(file, -1);
+    }
+
+    /**
+     * The first {@code maxItems} items of {@code file} (all of them when negative or when the file has fewer): the
+     * rest is neither inflated nor read, so a request for the head of a large set costs what the head costs. The
+     * returned array's first dimension is the number of items read; {@link #count} gives the file's own.
+     */
+    public static IdxArray read(Path file, int maxItems) throws IOException {
+        try (InputStream in = open(file)) {
+            return read(in, file.toString(), maxItems);
+        }
+    }
+
+    /** The number of items {@code file}'s header declares (its first dimension), read from the header alone. */
+    public static int count(Path file) throws IOException {
+        try (InputStream in = open(file)) {
+            return header(new DataInputStream(in), file.toString()).dims()[0];
+        }
+    }
+
+    private static InputStream open(Path file) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        try {
             raw.mark(2);
             int b0 = raw.read();
             int b1 = raw.read();
             raw.reset();
-            InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new GZIPInputStream(raw, 1 << 16) : raw;
-            return read(in, file.toString());
+            return (b0 == 0x1f && b1 == 0x8b) ? new GZIPInputStream(raw, 1 << 16) : raw;
+        } catch (IOException | RuntimeException e) {
+            raw.close();
+            throw e;
         }
     }
 
     static IdxArray read(InputStream stream, String what) throws IOException {
+        return read(stream, what, -1);
+    }
+
+    static IdxArray read(InputStream stream, String what, int maxItems) throws IOException {
         DataInputStream in = new DataInputStream(stream);
+        Header h = header(in, what);
+        int[] dims = h.dims().clone();
+        if (maxItems >= 0 && maxItems < dims[0]) {
+            dims[0] = maxItems;
+        }
+        long total = 1;
+        for (int d : dims) {
+            total *= d;
+        }
+        int width = h.type() == FLOAT32 ? 4 : 1;
+        total *= width;
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IOException(what + ": too large (" + total + " elements)");
+        }
+        byte[] data = new byte[(int) total];
+        try {
+            in.readFully(data);
+        } catch (EOFException e) {
+            throw new IOException(what + ": truncated: header promises " + total / width + " values");
+        }
+        return new IdxArray(h.type(), dims, data);
+    }
+
+    private record Header(int type, int[] dims) {
+    }
+
+    private static Header header(DataInputStream in, String what) throws IOException {
         int magic;
         try {
             magic = in.readInt();
@@ -109,25 +175,16 @@ public final class IdxReader {
             throw new IOException(what + ": unsupported IDX rank " + rank);
         }
         int[] dims = new int[rank];
-        long total = 1;
         for (int i = 0; i < rank; i++) {
-            dims[i] = in.readInt();
+            try {
+                dims[i] = in.readInt();
+            } catch (EOFException e) {
+                throw new IOException(what + ": truncated header");
+            }
             if (dims[i] < 0) {
                 throw new IOException(what + ": negative dimension");
             }
-            total *= dims[i];
         }
-        int width = type == FLOAT32 ? 4 : 1;
-        total *= width;
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new IOException(what + ": too large (" + total + " elements)");
-        }
-        byte[] data = new byte[(int) total];
-        try {
-            in.readFully(data);
-        } catch (EOFException e) {
-            throw new IOException(what + ": truncated: header promises " + total / width + " values");
-        }
-        return new IdxArray(type, dims, data);
+        return new Header(type, dims);
     }
 }

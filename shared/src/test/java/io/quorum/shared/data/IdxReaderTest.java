@@ -46,6 +46,40 @@ class IdxReaderTest {
     }
 
     @Test
+    void readsTheHeadOfAFileAndItsDeclaredCount(@TempDir Path dir) throws IOException {
+        byte[] data = new byte[5 * 4];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 12);
+        }
+        byte[] bytes = idx(new int[] {5, 2, 2}, data);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(gz)) {
+            g.write(bytes);
+        }
+        Path zipped = Files.write(dir.resolve("x.idx.gz"), gz.toByteArray());
+        IdxReader.IdxArray all = IdxReader.read(zipped);
+        IdxReader.IdxArray head = IdxReader.read(zipped, 2);
+        assertThat(head.dims()).containsExactly(2, 2, 2);
+        assertThat(head.itemScaled(1)).containsExactly(all.itemScaled(1));
+        assertThat(IdxReader.read(zipped, 9).count()).as("more than the file has: all of it").isEqualTo(5);
+        assertThat(IdxReader.read(zipped, -1).count()).isEqualTo(5);
+        assertThat(IdxReader.count(zipped)).isEqualTo(5);
+        // every byte scales exactly as the division it replaces
+        byte[] every = new byte[256];
+        for (int b = 0; b < 256; b++) {
+            every[b] = (byte) b;
+        }
+        float[] scaled = IdxReader.read(new ByteArrayInputStream(idx(new int[] {1, 256}, every)), "t").itemScaled(0);
+        for (int b = 0; b < 256; b++) {
+            assertThat(scaled[b]).isEqualTo(b / 255f);
+        }
+        // a head is read without the rest, so a file truncated after it still gives its head
+        byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 3);
+        assertThat(IdxReader.read(new ByteArrayInputStream(truncated), "t", 2).count()).isEqualTo(2);
+        assertThatThrownBy(() -> IdxReader.read(new ByteArrayInputStream(truncated), "t")).hasMessageContaining("truncated");
+    }
+
+    @Test
     void readsFloat32ArraysExactly() throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bos);

@@ -123,6 +123,9 @@ final class BenchAttacks implements Callable<Integer> {
         out.put("images", set.size());
         out.put("eps", eps);
         out.put("threads", threads);
+        // in process ONNX Runtime's default (spinning threads); the service's own default unless a property sets it
+        out.put("spinWait", Map.of("inProcess", true, "service", serviceProperties.getOrDefault("quorum.inference.spin-wait",
+                "false (the adversarial service's default)")));
 
         ModelRef ref = ModelRef.parse(model);
         Path dir;

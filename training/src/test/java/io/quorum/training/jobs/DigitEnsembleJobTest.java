@@ -133,6 +133,15 @@ class DigitEnsembleJobTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(after[i][y[i]]).isLessThanOrEqualTo(before[i][y[i]]);
             }
+            // one call of the gradient graph gives the mean-probability ensemble's probabilities too (what FGSM on the
+            // ensemble scores the clean images with)
+            var pg = e.probabilitiesAndGradient(x, y);
+            assertThat(pg.gradient()).isDeepEqualTo(g);
+            for (int i = 0; i < 4; i++) {
+                for (int c = 0; c < before[i].length; c++) {
+                    assertThat(pg.probabilities()[i][c]).isCloseTo(before[i][c], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
         }
     }
 

@@ -66,8 +66,17 @@ public final class DigitSets {
      * ({@code [n]}, unsigned bytes). A float32 value that is not finite or lies outside [0, 1] is refused.
      */
     public static DigitSet read(String name, Path images, Path labels, List<String> classes) throws IOException {
-        IdxReader.IdxArray x = IdxReader.read(images);
-        IdxReader.IdxArray y = IdxReader.read(labels);
+        return read(name, images, labels, classes, -1);
+    }
+
+    /**
+     * Like {@link #read(String, Path, Path, List)}, but only the first {@code maxItems} images and labels (all when
+     * negative): the rest of the files is not inflated. The two headers must still declare the same number of items.
+     */
+    public static DigitSet read(String name, Path images, Path labels, List<String> classes, int maxItems)
+            throws IOException {
+        IdxReader.IdxArray x = IdxReader.read(images, maxItems);
+        IdxReader.IdxArray y = IdxReader.read(labels, maxItems);
         if (x.dims().length != 3) {
             throw new IOException(images + ": an image file has 3 dimensions (n, rows, cols), not " + x.dims().length);
         }
@@ -77,6 +86,10 @@ public final class DigitSets {
         }
         if (y.dims().length != 1 || y.count() != x.count()) {
             throw new IOException(labels + ": " + y.count() + " labels for " + x.count() + " images");
+        }
+        if (maxItems >= 0 && IdxReader.count(images) != IdxReader.count(labels)) {
+            throw new IOException(labels + ": " + IdxReader.count(labels) + " labels for " + IdxReader.count(images)
+                    + " images");
         }
         int n = x.count();
         float[][] imgs = new float[n][];

@@ -7,8 +7,8 @@ import io.quorum.shared.model.DigitClassifierSpec;
 import io.quorum.shared.model.DigitEnsembleSpec;
 import io.quorum.shared.model.ModelRejectedException;
 import io.quorum.vision.model.Classifier;
+import io.quorum.vision.model.DigitSessions;
 import io.quorum.vision.model.GradientClassifier;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -21,14 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * version has {@code gradient.onnx}, that ensemble's exact input gradient, for white-box attacks on the ensemble
  * itself). {@link #view} gives any vote over any prefix of the members as a {@link Classifier} (for black-box attacks
  * on the served vote, or the best single member), each call one fused inference. Inference runs in chunks of
- * {@value #CHUNK} images; every image scored counts as a query.
+ * {@value DigitSessions#CHUNK} images; every image scored counts as a query.
  */
 public final class OnnxEnsemble implements GradientClassifier, AutoCloseable {
 
-    static final int CHUNK = 512;
-
-    private final OnnxSession model;
-    private final OnnxSession gradient;
+    private final DigitSessions sessions;
     private final int classes;
     private final int inputSize;
     private final int members;
@@ -36,9 +33,9 @@ public final class OnnxEnsemble implements GradientClassifier, AutoCloseable {
     private final List<String> classNames;
     private final AtomicLong queries = new AtomicLong();
 
-    private OnnxEnsemble(OnnxSession model, OnnxSession gradient) {
-        this.model = model;
-        this.gradient = gradient;
+    private OnnxEnsemble(DigitSessions sessions) {
+        this.sessions = sessions;
+        OnnxSession model = sessions.model();
         this.classes = DigitClassifierSpec.classes(model.signature());
         this.inputSize = DigitClassifierSpec.inputSize(model.signature());
         this.members = DigitEnsembleSpec.members(model.signature());
@@ -48,30 +45,12 @@ public final class OnnxEnsemble implements GradientClassifier, AutoCloseable {
 
     /** Opens the version in {@code dir} ({@code model.onnx}, and {@code gradient.onnx} when present), checked. */
     public static OnnxEnsemble open(Path dir, InferenceOptions options) throws ModelRejectedException {
-        OnnxSession m = null;
-        OnnxSession g = null;
-        try {
-            m = OnnxSession.open(dir.resolve("model.onnx"), options);
-            DigitEnsembleSpec.check(m, null);
-            Path grad = dir.resolve(DigitClassifierSpec.GRADIENT_ARTIFACT);
-            if (Files.exists(grad)) {
-                g = OnnxSession.open(grad, options);
-                DigitClassifierSpec.checkGradient(g, DigitClassifierSpec.inputSize(m.signature()),
-                        DigitClassifierSpec.classes(m.signature()));
-            }
-            return new OnnxEnsemble(m, g);
-        } catch (OrtException e) {
-            close(m, g);
-            throw new ModelRejectedException("load", "cannot open the ensemble in " + dir + ": " + e.getMessage(), e);
-        } catch (ModelRejectedException | RuntimeException e) {
-            close(m, g);
-            throw e;
-        }
+        return new OnnxEnsemble(DigitSessions.open(dir, options, m -> DigitEnsembleSpec.check(m, null), "ensemble"));
     }
 
     /** Wraps sessions that were checked already (the gradient may be null). */
     public static OnnxEnsemble of(OnnxSession model, OnnxSession gradient) {
-        return new OnnxEnsemble(model, gradient);
+        return new OnnxEnsemble(DigitSessions.of(model, gradient));
     }
 
     public int members() {
@@ -88,15 +67,15 @@ public final class OnnxEnsemble implements GradientClassifier, AutoCloseable {
 
     /** The calibrated detector threshold of this version, if it has one. */
     public OptionalDouble threshold() {
-        return DigitEnsembleSpec.threshold(model.metadata());
+        return DigitEnsembleSpec.threshold(sessions.model().metadata());
     }
 
     public boolean hasGradient() {
-        return gradient != null;
+        return sessions.hasGradient();
     }
 
     public OnnxSession session() {
-        return model;
+        return sessions.model();
     }
 
     /** Images scored so far (member probabilities, probabilities and gradients). */
@@ -119,9 +98,9 @@ public final class OnnxEnsemble implements GradientClassifier, AutoCloseable {
         queries.addAndGet(images.length);
         float[][][] out = new float[images.length][][];
         try {
-            for (int from = 0; from < images.length; from += CHUNK) {
-                float[][][] part = DigitEnsembleSpec.memberProbabilities(model,
-                        Arrays.copyOfRange(images, from, Math.min(images.length, from + CHUNK)));
+            for (int from = 0; from < images.length; from += DigitSessions.CHUNK) {
+                float[][][] part = DigitEnsembleSpec.memberProbabilities(sessions.model(),
+                        Arrays.copyOfRange(images, from, Math.min(images.length, from + DigitSessions.CHUNK)));
                 System.arraycopy(part, 0, out, from, part.length);
             }
         } catch (OrtException e) {
@@ -134,38 +113,20 @@ public final class OnnxEnsemble implements GradientClassifier, AutoCloseable {
     @Override
     public float[][] probabilities(float[][] images) {
         queries.addAndGet(images.length);
-        float[][] out = new float[images.length][];
-        try {
-            for (int from = 0; from < images.length; from += CHUNK) {
-                float[][] p = DigitClassifierSpec.probabilities(model,
-                        Arrays.copyOfRange(images, from, Math.min(images.length, from + CHUNK)));
-                System.arraycopy(p, 0, out, from, p.length);
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("inference failed: " + e.getMessage(), e);
-        }
-        return out;
+        return sessions.probabilities(images);
     }
 
     /** The input gradient of the mean-probability ensemble's cross-entropy ({@code gradient.onnx}). */
     @Override
     public float[][] lossGradient(float[][] images, int[] labels) {
-        if (gradient == null) {
-            throw new UnsupportedOperationException("this ensemble has no " + DigitClassifierSpec.GRADIENT_ARTIFACT
-                    + ": white-box attacks cannot run on it");
-        }
+        return probabilitiesAndGradient(images, labels).gradient();
+    }
+
+    /** One call of {@code gradient.onnx}, which outputs the mean-probability ensemble's probabilities too. */
+    @Override
+    public ProbabilitiesAndGradient probabilitiesAndGradient(float[][] images, int[] labels) {
+        ProbabilitiesAndGradient out = sessions.probabilitiesAndGradient(images, labels, "this ensemble");
         queries.addAndGet(images.length);
-        float[][] out = new float[images.length][];
-        try {
-            for (int from = 0; from < images.length; from += CHUNK) {
-                int to = Math.min(images.length, from + CHUNK);
-                DigitClassifierSpec.Gradients g = DigitClassifierSpec.gradients(gradient, Arrays.copyOfRange(images, from, to),
-                        Arrays.copyOfRange(labels, from, to), classes);
-                System.arraycopy(g.gradient(), 0, out, from, to - from);
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("gradient inference failed: " + e.getMessage(), e);
-        }
         return out;
     }
 
@@ -258,17 +219,8 @@ public final class OnnxEnsemble implements GradientClassifier, AutoCloseable {
         return out;
     }
 
-    private static void close(OnnxSession a, OnnxSession b) {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-    }
-
     @Override
     public void close() {
-        close(model, gradient);
+        sessions.close();
     }
 }

@@ -35,6 +35,14 @@ class DigitSetsTest {
         for (int i = 0; i < 50; i++) {
             assertThat(back.images()[i]).isEqualTo(head.images()[i]); // 8-bit data survives exactly
         }
+        // the head of the files is the head of the set; headers that disagree are refused even for a head
+        DigitSet first = DigitSets.read("copy", files[0], files[1], DigitSets.DIGITS, 7);
+        assertThat(first.size()).isEqualTo(7);
+        assertThat(first.labels()).isEqualTo(head.head(7).labels());
+        assertThat(first.images()[6]).isEqualTo(head.images()[6]);
+        Path[] shorter = DigitSets.writeIdx(mnist.head(40), dir, "shorter");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DigitSets.read("mixed", files[0], shorter[1],
+                DigitSets.DIGITS, 7)).hasMessageContaining("40 labels for 50 images");
     }
 
     @Test

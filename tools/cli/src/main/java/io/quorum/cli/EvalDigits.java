@@ -1,6 +1,5 @@
 package io.quorum.cli;
 
-import io.quorum.shared.data.DataDir;
 import io.quorum.shared.events.AdversarialGenerated;
 import io.quorum.shared.events.AttackRequested;
 import io.quorum.shared.events.ModelPublished;
@@ -14,7 +13,6 @@ import io.quorum.vision.attack.AttackReport;
 import io.quorum.vision.attack.Attacks;
 import io.quorum.vision.attack.Outcome;
 import io.quorum.vision.data.DigitSet;
-import io.quorum.vision.data.DigitSets;
 import io.quorum.vision.model.Classifier;
 import io.quorum.vision.model.OnnxClassifier;
 import java.nio.file.Path;
@@ -51,14 +49,8 @@ final class EvalDigits implements Callable<Integer> {
     @Mixin
     Connection connection;
 
-    @Option(names = "--images", description = "IDX image file (gzip or not)")
-    Path images;
-
-    @Option(names = "--labels", description = "IDX label file (gzip or not)")
-    Path labels;
-
-    @Option(names = "--data", description = "a named data set instead: mnist, fashion-mnist[:train|:test] (in $QUORUM_DATA_DIR)")
-    String data;
+    @Mixin
+    DigitData digits;
 
     @Option(names = "--model", defaultValue = DigitClassifierSpec.MODEL_NAME,
             description = "the target: NAME (its champion) or NAME:VERSION (default ${DEFAULT-VALUE})")
@@ -91,9 +83,6 @@ final class EvalDigits implements Callable<Integer> {
     @Option(names = "--source-model-dir", description = "in process: transfer from a local version directory")
     Path sourceModelDir;
 
-    @Option(names = "--limit", description = "the first N images only")
-    Integer limit;
-
     @Option(names = "--pictures", description = "write the grid and t-SNE PNGs into this directory")
     Path pictures;
 
@@ -121,16 +110,7 @@ final class EvalDigits implements Callable<Integer> {
 
     /** Checks the combination of options; throws {@link IllegalArgumentException} saying what is wrong. */
     void validate() {
-        boolean files = images != null || labels != null;
-        if (files && (images == null || labels == null)) {
-            throw new IllegalArgumentException("--images and --labels go together");
-        }
-        if (files == (data != null)) {
-            throw new IllegalArgumentException("give --images F --labels F, or --data mnist|fashion-mnist[:test]");
-        }
-        if (limit != null && limit < 1) {
-            throw new IllegalArgumentException("--limit must be >= 1");
-        }
+        digits.validate();
         if (attack == null) {
             if (eps != null || steps != null || stepSize != null || !params.isEmpty() || sourceModel != null
                     || sourceModelDir != null || pictures != null) {
@@ -182,13 +162,11 @@ final class EvalDigits implements Callable<Integer> {
     }
 
     DigitSet load() throws java.io.IOException {
-        DigitSet set = data != null ? DigitSets.load(data, DataDir.root())
-                : DigitSets.read(images.getFileName().toString(), images, labels, DigitSets.DIGITS);
-        return limit == null ? set : set.head(limit);
+        return digits.limit(digits.read());
     }
 
     String dataName() {
-        return data != null ? data : DataDir.describe(images) + " | " + DataDir.describe(labels);
+        return digits.describe();
     }
 
     @Override
@@ -370,12 +348,12 @@ final class EvalDigits implements Callable<Integer> {
 
     /** Whether {@code --via-kafka} sends one data-set request (else one request per image). */
     boolean datasetRequests() {
-        return requests.equals("dataset") || (requests.equals("auto") && data != null);
+        return requests.equals("dataset") || (requests.equals("auto") && digits.named());
     }
 
     /** The data set reference a data-set request carries: the name, or absolute IDX paths. */
     String datasetRef() {
-        return data != null ? data : images.toAbsolutePath() + "|" + labels.toAbsolutePath();
+        return digits.reference();
     }
 
     private Map<String, Object> viaKafka(DigitSet set) throws Exception {

@@ -1,6 +1,5 @@
 package io.quorum.cli;
 
-import io.quorum.shared.data.DataDir;
 import io.quorum.shared.events.ModelPublished;
 import io.quorum.shared.inference.InferenceOptions;
 import io.quorum.shared.json.Json;
@@ -12,7 +11,6 @@ import io.quorum.vision.attack.AttackReport;
 import io.quorum.vision.attack.Attacks;
 import io.quorum.vision.attack.Outcome;
 import io.quorum.vision.data.DigitSet;
-import io.quorum.vision.data.DigitSets;
 import io.quorum.vision.ensemble.OnnxEnsemble;
 import io.quorum.vision.ensemble.Vote;
 import io.quorum.vision.model.Classifier;
@@ -54,14 +52,8 @@ final class EvalEnsemble implements Callable<Integer> {
     @Mixin
     Connection connection;
 
-    @Option(names = "--images", description = "IDX image file (gzip or not)")
-    Path images;
-
-    @Option(names = "--labels", description = "IDX label file (gzip or not)")
-    Path labels;
-
-    @Option(names = "--data", description = "a named data set instead: mnist, fashion-mnist[:train|:test] (in $QUORUM_DATA_DIR)")
-    String data;
+    @Mixin
+    DigitData digits;
 
     @Option(names = "--holdout", description = "evaluate on the validation split the jobs hold out: this fraction, drawn "
             + "stratified with --split-seed (mnist: 0.2, the digit-classifier and digit-ensemble jobs' default)")
@@ -69,9 +61,6 @@ final class EvalEnsemble implements Callable<Integer> {
 
     @Option(names = "--split-seed", defaultValue = "42", description = "seed of --holdout's split (the jobs' split-seed)")
     long splitSeed;
-
-    @Option(names = "--limit", description = "the first N images only")
-    Integer limit;
 
     @Option(names = "--model", description = "an ensemble: NAME (its champion) or NAME:VERSION (repeatable: e.g. a uniform "
             + "and a bootstrap one; default " + DigitEnsembleSpec.MODEL_NAME + ")")
@@ -131,18 +120,9 @@ final class EvalEnsemble implements Callable<Integer> {
     Path runtime;
 
     void validate() {
-        boolean files = images != null || labels != null;
-        if (files && (images == null || labels == null)) {
-            throw new IllegalArgumentException("--images and --labels go together");
-        }
-        if (files == (data != null)) {
-            throw new IllegalArgumentException("give --images F --labels F, or --data mnist|fashion-mnist[:test]");
-        }
+        digits.validate();
         if (holdout != null && !(holdout > 0 && holdout < 1)) {
             throw new IllegalArgumentException("--holdout must be in (0, 1)");
-        }
-        if (limit != null && limit < 1) {
-            throw new IllegalArgumentException("--limit must be >= 1");
         }
         if (adversarialFrom != null && adversarialFromDir != null) {
             throw new IllegalArgumentException("--adversarial-from or --adversarial-from-dir, not both");
@@ -165,17 +145,12 @@ final class EvalEnsemble implements Callable<Integer> {
     }
 
     DigitSet load() throws java.io.IOException {
-        DigitSet set = data != null ? DigitSets.load(data, DataDir.root())
-                : DigitSets.read(images.getFileName().toString(), images, labels, DigitSets.DIGITS);
-        if (holdout != null) {
-            set = set.split(holdout, splitSeed)[1];
-        }
-        return limit == null ? set : set.head(limit);
+        DigitSet set = digits.read();
+        return digits.limit(holdout == null ? set : set.split(holdout, splitSeed)[1]);
     }
 
     String dataName() {
-        return (data != null ? data : DataDir.describe(images) + " | " + DataDir.describe(labels))
-                + (holdout != null ? String.format(" (held-out split %s, seed %d)", holdout, splitSeed) : "");
+        return digits.describe() + (holdout != null ? String.format(" (held-out split %s, seed %d)", holdout, splitSeed) : "");
     }
 
     @Override

@@ -455,11 +455,13 @@ final class AttackProcessor {
         DigitSet set;
         int sourceSize;
         try {
-            // only the head a limited request attacks is inflated (the first 2,000 of 60,000 cost 1/30 of the set)
+            // only the head a request can attack is inflated (the first 2,000 of 60,000 cost 1/30 of the set); one
+            // image beyond the service's limit tells a request without 'limit' that its set is too large
             sourceSize = IdxReader.count(job.dataset().images());
+            long cap = settings.maxImages() + 1L;
+            int head = (int) Math.min(Integer.MAX_VALUE, job.limit() < 0 ? cap : Math.min(job.limit(), cap));
             set = DigitSets.read(job.dataset().reference(), job.dataset().images(), job.dataset().labels(),
-                    DigitSets.classesOf(job.dataset().reference()), job.limit() < 0 ? -1 : Math.min(job.limit(),
-                            settings.maxImages() + 1));
+                    DigitSets.classesOf(job.dataset().reference()), head);
         } catch (IOException | RuntimeException e) {
             throw new InvalidEventException(RejectReason.INVALID_VALUE, "data set '" + job.dataset().reference()
                     + "' cannot be read: " + e.getMessage());

@@ -330,6 +330,8 @@ class AttackProcessorTest {
         assertThat(card.path("accuracyAfterStored").asDouble()).isEqualTo(c.accuracyAfter());
         assertThat(card.path("encoding").asText()).startsWith("IDX float32");
         assertThat(card.path("source").path("images").asText()).doesNotStartWith("/");
+        assertThat(card.path("source").path("size").asInt()).as("the source's size, not the head that was read")
+                .isEqualTo(120);
 
         // the same request delivered again names the version stored the first time
         sent.clear();
@@ -403,6 +405,24 @@ class AttackProcessorTest {
         assertThat(d.imageId()).isEqualTo("red-1#0");
         assertThat(d.label()).isEqualTo(test.labels()[3]);
         assertThat(d.image().intensities()).containsExactly(g.image().intensities());
+    }
+
+    @Test
+    void aDataSetLargerThanTheServicesLimitIsDeadLetteredWithoutReadingItWhole() {
+        AttackCatalog attacks = AttackCatalog.standard();
+        AttackProcessor p = new AttackProcessor(new AttackProcessor.Settings("out", "red", 32, Duration.ofMinutes(1), 100,
+                10, "adv"), new RequestChecks(attacks, dataDir, 100, 100_000),
+                new AdversarialSets(registry.store, DigitSets.ImageEncoding.FLOAT32), metrics, recent);
+        AttackProcessor.Processed whole = run(p, List.of(Digits.dataset("too-many", MODEL, "fgsm", Map.of(), SMALL, false)));
+        assertThat(whole.answered()).isZero();
+        assertThat(whole.deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo(RejectReason.LIMIT_EXCEEDED);
+            assertThat(d.message()).contains("has 120 images, above this service's limit of 100");
+        });
+        assertThat(attackCalls("fgsm")).isZero();
+        AttackProcessor.Processed head = run(p, List.of(Digits.dataset("head", MODEL, "fgsm", Map.of("limit", "100"),
+                SMALL, false)));
+        assertThat(head.answered()).as("a limit within the service's lets the same set through").isEqualTo(1);
     }
 
     @Test

@@ -123,6 +123,8 @@ final class BenchEnsemble implements Callable<Integer> {
         byte[] fusedBytes = Files.readAllBytes(dir.resolve("model.onnx"));
         InferenceOptions ort = new InferenceOptions(DevicePolicy.CPU, threads, 1, 0, spinWait);
         out.put("spinWait", spinWait);
+        out.put("serviceSpinWait", serviceProperties.getOrDefault("quorum.inference.spin-wait",
+                "false (the ensemble-voting service's default)"));
         Map<String, Object> local = new LinkedHashMap<>();
         double fusedAtServiceBatch;
         try (OnnxSession fused = OnnxSession.open(fusedBytes, ort)) {

@@ -34,9 +34,10 @@ public final class IdxReader {
 
     /**
      * An IDX array: its element {@code type} ({@link #UNSIGNED_BYTE} or {@link #FLOAT32}), dimensions and flat
-     * row-major data as stored (4 big-endian bytes per float32 element).
+     * row-major data as stored (4 big-endian bytes per float32 element); {@code declaredCount} is the number of items the
+     * file's header declares (more than {@code dims[0]} when only a head was read).
      */
-    public record IdxArray(int type, int[] dims, byte[] data) {
+    public record IdxArray(int type, int[] dims, byte[] data, int declaredCount) {
 
         public int count() {
             return dims[0];
@@ -149,7 +150,7 @@ public final class IdxReader {
         } catch (EOFException e) {
             throw new IOException(what + ": truncated: header promises " + total / width + " values");
         }
-        return new IdxArray(h.type(), dims, data);
+        return new IdxArray(h.type(), dims, data, h.dims()[0]);
     }
 
     private record Header(int type, int[] dims) {

@@ -87,9 +87,8 @@ public final class DigitSets {
         if (y.dims().length != 1 || y.count() != x.count()) {
             throw new IOException(labels + ": " + y.count() + " labels for " + x.count() + " images");
         }
-        if (maxItems >= 0 && IdxReader.count(images) != IdxReader.count(labels)) {
-            throw new IOException(labels + ": " + IdxReader.count(labels) + " labels for " + IdxReader.count(images)
-                    + " images");
+        if (x.declaredCount() != y.declaredCount()) {
+            throw new IOException(labels + ": " + y.declaredCount() + " labels for " + x.declaredCount() + " images");
         }
         int n = x.count();
         float[][] imgs = new float[n][];
